@@ -1,0 +1,1 @@
+"""The hidden autograder: grades a micrograd submission part by part."""

@@ -1,0 +1,8 @@
+# Student skeleton, generated from the reference solution by tools/generate_skeleton.py.
+# Replace every `raise NotImplementedError(...)` with your code.
+"""micrograd: a scalar autograd engine, neural nets and training.
+
+``engine`` (Value), ``nn`` (Neuron, Layer, MLP), ``train`` (losses, SGD, the
+training loop); ``viz`` draws graphs and plots; ``datasets`` makes toy data;
+``demo`` trains the moons classifier.
+"""

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Create .venv and install everything the kit needs. Idempotent and quiet:
+# prints nothing on success, and the install log on failure.
+#
+#   TORCH_SPEC   the PyTorch requirement installed first (default torch==2.13.0)
+#   TORCH_INDEX  an index for it, e.g. PyTorch's CPU-only index (see README)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+LOG=$(mktemp)
+trap 'rm -f "$LOG"' EXIT
+fail() { echo "setup failed: $1 (log below)" >&2; cat "$LOG" >&2; exit 1; }
+
+# System packages: graphviz (`dot`, for graph pictures), bubblewrap (the
+# grader's sandbox), Debian's python3 (an interpreter the sandbox user can
+# read). Only where we are root with apt; otherwise the kit says what is missing.
+need=()
+command -v dot >/dev/null || need+=(graphviz)
+command -v bwrap >/dev/null || need+=(bubblewrap)
+[ -x /usr/bin/python3 ] || need+=(python3)
+if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"; } >>"$LOG" 2>&1 \
+        || echo "note: could not install ${need[*]} with apt-get; continuing without them" >&2
+fi
+
+PYTHON=${PYTHON:-python3}
+[ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV" >>"$LOG" 2>&1 || fail "could not create $VENV"
+PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
+# PyTorch first, pinned: a loose `torch` requirement would pull a multi-GB CUDA build.
+if ! "$VENV/bin/python" -c "import torch" >/dev/null 2>&1; then
+    "${PIP[@]}" install ${TORCH_INDEX:+--index-url "$TORCH_INDEX"} "${TORCH_SPEC:-torch==2.13.0}" >>"$LOG" 2>&1 \
+        || fail "could not install PyTorch"
+fi
+"${PIP[@]}" install -e ".[dev]" >>"$LOG" 2>&1 || fail "could not install the kit"
