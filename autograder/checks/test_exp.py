@@ -1,0 +1,7 @@
+"""Part `exp` (checks being written)."""
+
+PART = "exp"
+
+
+def test_placeholder():
+    """Not yet written."""

@@ -1,0 +1,7 @@
+"""Part `graphs` (checks being written)."""
+
+PART = "graphs"
+
+
+def test_placeholder():
+    """Not yet written."""

@@ -1,0 +1,7 @@
+"""Part `loss` (checks being written)."""
+
+PART = "loss"
+
+
+def test_placeholder():
+    """Not yet written."""

@@ -1,0 +1,7 @@
+"""Part `pow` (checks being written)."""
+
+PART = "pow"
+
+
+def test_placeholder():
+    """Not yet written."""

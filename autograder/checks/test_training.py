@@ -1,0 +1,7 @@
+"""Part `training` (checks being written)."""
+
+PART = "training"
+
+
+def test_placeholder():
+    """Not yet written."""

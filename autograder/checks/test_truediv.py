@@ -1,0 +1,7 @@
+"""Part `truediv` (checks being written)."""
+
+PART = "truediv"
+
+
+def test_placeholder():
+    """Not yet written."""

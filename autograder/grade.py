@@ -1,0 +1,236 @@
+"""Grade one submission: stage it, run the hidden checks with pytest, apply the rubric.
+
+    submission (submission.py) -> sandboxed workers (sandbox/) -> checks against
+    oracles (checks/, oracles/) -> rubric (rubric.py) -> result dict (CONTRACT.md 3)
+    -> reporters (reporters/)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from .rubric import Part, Rubric, load_rubric
+from .sandbox.isolation import Isolation
+from .sandbox.launcher import Worker, WorkerError
+from .sandbox.runtime.probes import OP_MEMBERS
+from .submission import MODULES, Submission, load_submission
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+CHECKS_DIR = PACKAGE_DIR / "checks"
+RUNTIME_DIR = PACKAGE_DIR / "sandbox" / "runtime"
+REFERENCE_DIR = PACKAGE_DIR.parent / "solutions"
+CONTEXT_KEY = pytest.StashKey["GradingContext"]()
+
+
+@dataclass
+class Outcome:
+    """One check's result, before points."""
+
+    name: str
+    part: str
+    weight: float
+    status: str  # passed | failed | error | timeout
+    message: str = ""
+
+
+@dataclass
+class GradingContext:
+    """Everything the checks of one submission share: the staged files and the workers."""
+
+    submission: Submission
+    workdir: Path
+    rubric: Rubric
+    seed: str
+    isolation: Isolation
+    workers: dict[str, Worker] = field(default_factory=dict)
+    import_failures: dict[str, WorkerError] = field(default_factory=dict)
+
+    def probe(self, part_id: str, name: str, **args) -> dict:
+        part = self.rubric.parts[part_id]
+        module = part.module
+        if not self.submission.usable(module):
+            raise WorkerError("error", {"type": "Unusable", "message": self.submission.problems[module]})
+        if module in self.import_failures:
+            raise self.import_failures[module]
+        worker = self.workers.get(part_id)
+        if worker is None:
+            worker = self.workers[part_id] = Worker(self.isolation, self._setup(part))
+            try:
+                worker.start()
+            except WorkerError as error:
+                self.import_failures[module] = error  # the same import fails for every part
+                del self.workers[part_id]
+                raise
+        return worker.call(name, **args)
+
+    def describe_worker_error(self, part_id: str, error: WorkerError) -> str:
+        info = error.error
+        if info.get("type") == "Unusable":
+            return info["message"]
+        where = info.get("where")
+        place = f" ({where['file']}, line {where['line']})" if where else ""
+        if error.status == "timeout":
+            return f"Your code did not finish in time{place}: {info.get('message')}"
+        if error.status == "crashed":
+            return f"{info.get('message')}."
+        return f"Your code raised {info.get('type')}{place}: {info.get('message')}"
+
+    def close(self) -> None:
+        for worker in self.workers.values():
+            worker.close()
+        self.workers.clear()
+
+    def _setup(self, part: Part) -> dict:
+        """What the worker of ``part`` imports: the student's module, the reference for the rest."""
+        use = {"engine": "student"}
+        graft: list[str] = []
+        if part.module == "nn":
+            use = {"engine": "reference", "nn": "student"}
+        elif part.module == "train":
+            use = {"engine": "reference", "nn": "reference", "train": "student"}
+        elif part.id in OP_MEMBERS:
+            graft = [m for other, members in OP_MEMBERS.items() if other != part.id for m in members]
+        staged = self.workdir / "submission"
+        return {
+            "part": part.id,
+            "use": use,
+            "graft": graft,
+            "files": {m: str(staged / f"{m}.py") for m in MODULES},
+            "reference": {m: str(self.workdir / "reference" / f"{m}.py") for m in MODULES},
+        }
+
+
+class GradingPlugin:
+    """A pytest plugin: hands the context to the fixtures and records each check's outcome."""
+
+    def __init__(self, context: GradingContext):
+        self.context = context
+        self.outcomes: list[Outcome] = []
+
+    def pytest_configure(self, config) -> None:
+        config.stash[CONTEXT_KEY] = self.context
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            self.outcomes.append(self._outcome(item, call, report))
+
+    def _outcome(self, item, call, report) -> Outcome:
+        part = getattr(item.module, "PART", "?")
+        marker = item.get_closest_marker("weight")
+        weight = float(marker.args[0]) if marker else 1.0
+        name = item.name
+        if report.passed:
+            return Outcome(name, part, weight, "passed")
+        error = call.excinfo.value if call.excinfo else None
+        from .checks.support import CheckFailure  # noqa: PLC0415 - the checks package imports this module
+
+        if isinstance(error, CheckFailure):
+            return Outcome(name, part, weight, error.status, error.message)
+        # A bug in the grader itself, not in the submission: say so plainly.
+        return Outcome(name, part, weight, "error", f"internal grader error in this check: {call.excinfo.exconly()[:300]}")
+
+
+def grade(path: str | os.PathLike, *, rubric: Rubric | None = None, secret: bytes | None = None) -> dict:
+    """Grade the submission at ``path``; the result dict of CONTRACT.md section 3."""
+    started = time.monotonic()
+    rubric = rubric or load_rubric()
+    submission = load_submission(Path(path))
+    seed = hmac.new(secret or grader_secret(), submission.digest.encode(), hashlib.sha256).hexdigest()
+    with staged(submission) as workdir:
+        context = GradingContext(submission, workdir, rubric, seed, isolation=Isolation(workdir))
+        try:
+            outcomes = run_checks(context)
+        finally:
+            context.close()
+    return build_result(rubric, submission, outcomes, context.isolation.level, time.monotonic() - started)
+
+
+def run_checks(context: GradingContext) -> list[Outcome]:
+    plugin = GradingPlugin(context)
+    modules = [str(CHECKS_DIR / f"{check}.py") for part in context.rubric.parts.values() for check in part.checks]
+    missing = [m for m in modules if not Path(m).is_file()]
+    if missing:
+        raise FileNotFoundError(f"the rubric names check modules that do not exist: {missing}")
+    args = ["-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR), "-p", "no:terminal", *modules]
+    code = pytest.main(args, plugins=[plugin])
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise RuntimeError(f"the hidden checks could not run (pytest exit status {code})")
+    return plugin.outcomes
+
+
+def build_result(rubric: Rubric, submission: Submission, outcomes: list[Outcome], isolation: str, seconds: float) -> dict:
+    parts, tests = {}, []
+    for part in rubric.parts.values():
+        mine = [o for o in outcomes if o.part == part.id]
+        score = rubric.score(part, [(o.weight, o.status == "passed") for o in mine]) if mine else 0.0
+        parts[part.id] = {"score": score, "max_score": part.points, "title": part.title}
+        total_weight = sum(o.weight for o in mine) or 1.0
+        for o in mine:
+            max_score = round(part.points * o.weight / total_weight, 4)
+            tests.append({
+                "name": f"{part.id}: {o.name}",
+                "part": part.id,
+                "score": max_score if o.status == "passed" else 0.0,
+                "max_score": max_score,
+                "status": o.status,
+                "message": o.message,
+            })
+    return {
+        "score": round(sum(p["score"] for p in parts.values()), 2),
+        "max_score": rubric.total,
+        "parts": parts,
+        "tests": tests,
+        "problems": dict(submission.problems),
+        "isolation": isolation,
+        "execution_time": round(seconds, 2),
+    }
+
+
+@contextmanager
+def staged(submission: Submission) -> Iterator[Path]:
+    """A private copy: the runtime, the reference, and only the student's three modules."""
+    workdir = Path(tempfile.mkdtemp(prefix="micrograd-grade-"))
+    try:
+        shutil.copytree(RUNTIME_DIR, workdir / "runtime", ignore=shutil.ignore_patterns("__pycache__"))
+        (workdir / "reference").mkdir()
+        for module in MODULES:
+            shutil.copy(REFERENCE_DIR / f"{module}.py", workdir / "reference" / f"{module}.py")
+        (workdir / "submission").mkdir()
+        for module, source in submission.sources.items():
+            (workdir / "submission" / f"{module}.py").write_text(source)
+        (workdir / "scratch").mkdir()
+        yield workdir
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def grader_secret() -> bytes:
+    """The grader's secret: ``$MICROGRAD_GRADER_SECRET``, else a per-user file made once."""
+    from_env = os.environ.get("MICROGRAD_GRADER_SECRET")
+    if from_env:
+        return from_env.encode()
+    path = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "micrograd-kit" / "grader-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another grader made it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(os.urandom(32).hex())
+    return path.read_text().strip().encode()

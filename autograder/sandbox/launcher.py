@@ -1,0 +1,188 @@
+"""The trusted side of the worker protocol: start a worker, ask it probes, read
+capped answers within a deadline, and kill its whole process group afterwards.
+
+A ``Worker`` serves one graded part.  If the student's code hangs, exits or
+crashes the worker, the probe gets a ``WorkerError`` and the next probe of the
+part starts a fresh worker: a crash costs only what it touched.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import select
+import signal
+import struct
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .isolation import Isolation
+
+MAX_ANSWER_BYTES = 1 << 20  # an answer is a few KB; anything bigger is hostile
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Wall-clock limits, in seconds, enforced from outside the worker."""
+
+    start: float = 10.0  # interpreter start + importing the student's modules
+    probe: float = 5.0  # one probe
+    part: float = 20.0  # all probes of one part together
+
+
+class WorkerError(Exception):
+    """The worker could not answer: the student's code raised, hung, or killed it."""
+
+    def __init__(self, status: str, error: dict):
+        super().__init__(error.get("message", status))
+        self.status = status  # "error" | "timeout" | "crashed"
+        self.error = error  # {"type", "message", "where"}: already capped by validation
+
+
+@dataclass
+class Worker:
+    """One worker process for one part of one staged submission."""
+
+    isolation: Isolation
+    setup: dict
+    limits: Limits = field(default_factory=Limits)
+    process: subprocess.Popen | None = None
+    _requests: int = -1
+    _answers: int = -1
+    _part_deadline: float = math.inf
+
+    def start(self) -> None:
+        if self._part_deadline == math.inf:
+            self._part_deadline = time.monotonic() + self.limits.part
+        request_read, self._requests = os.pipe()
+        self._answers, answer_write = os.pipe()
+        try:
+            self.process = self.isolation.spawn(request_read, answer_write)
+        finally:
+            os.close(request_read)
+            os.close(answer_write)
+        self._send(self.setup)
+        answer = self._receive(self.limits.start)
+        if not answer.get("ok"):
+            self.close()
+            raise WorkerError("error", _validated_error(answer.get("error")))
+
+    def call(self, probe: str, **args) -> dict:
+        """Run one probe; return its observation or raise ``WorkerError``."""
+        if time.monotonic() > self._part_deadline:
+            raise WorkerError("timeout", {"type": "Timeout", "message": "this part used up its time budget"})
+        if self.process is None:
+            self.start()
+        try:
+            self._send({"probe": probe, "args": args})
+            answer = self._receive(self.limits.probe)
+        except WorkerError:
+            self.close()  # a fresh worker for the next probe
+            raise
+        if not isinstance(answer, dict):
+            raise WorkerError("error", {"type": "ProtocolError", "message": "malformed answer"})
+        if not answer.get("ok"):
+            raise WorkerError("error", _validated_error(answer.get("error")))
+        observation = answer.get("observation")
+        if not isinstance(observation, dict):
+            raise WorkerError("error", {"type": "ProtocolError", "message": "malformed observation"})
+        return observation
+
+    def close(self) -> None:
+        """Kill the worker and everything it started (its whole process group)."""
+        for fd in (self._requests, self._answers):
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._requests = self._answers = -1
+        if self.process is not None:
+            self.isolation.kill(self.process)
+            self.process = None
+
+    # -- framing -------------------------------------------------------------
+    def _send(self, message: dict) -> None:
+        data = json.dumps(message).encode()
+        data = struct.pack(">I", len(data)) + data
+        try:
+            while data:
+                _, writable, _ = select.select([], [self._requests], [], self.limits.probe)
+                if not writable:
+                    raise WorkerError("timeout", {"type": "Timeout", "message": "the worker stopped reading"})
+                data = data[os.write(self._requests, data) :]
+        except (BrokenPipeError, OSError) as error:
+            if isinstance(error, WorkerError):
+                raise
+            raise WorkerError("crashed", _exit_error(self.process)) from None
+
+    def _receive(self, timeout: float) -> dict:
+        deadline = min(time.monotonic() + timeout, self._part_deadline + self.limits.probe)
+        header = self._read(4, deadline)
+        (length,) = struct.unpack(">I", header)
+        if length > MAX_ANSWER_BYTES:
+            raise WorkerError("error", {"type": "ProtocolError", "message": "answer too large"})
+        try:
+            return json.loads(self._read(length, deadline))
+        except (ValueError, UnicodeDecodeError):
+            raise WorkerError("error", {"type": "ProtocolError", "message": "malformed answer"}) from None
+
+    def _read(self, n: int, deadline: float) -> bytes:
+        chunks, remaining = [], n
+        while remaining:
+            left = deadline - time.monotonic()
+            readable, _, _ = select.select([self._answers], [], [], max(0.0, left))
+            if not readable:
+                self.close()
+                raise WorkerError("timeout", {"type": "Timeout", "message": "no answer in time (an infinite loop?)"})
+            chunk = os.read(self._answers, min(remaining, 1 << 16))
+            if not chunk:
+                raise WorkerError("crashed", _exit_error(self.process))
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+
+
+def _exit_error(process: subprocess.Popen | None) -> dict:
+    code = None
+    if process is not None:
+        try:
+            code = process.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            code = None
+    if code is not None and code < 0:
+        try:
+            how = f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            how = f"was killed by signal {-code}"
+        if -code in (signal.SIGXCPU, signal.SIGKILL):
+            how += " (a CPU or memory limit?)"
+    elif code is not None:
+        how = f"exited with status {code} (sys.exit or os._exit in your code?)"
+    else:
+        how = "stopped answering"
+    return {"type": "WorkerExited", "message": f"the process running your code {how}", "where": None}
+
+
+def _validated_error(error: object) -> dict:
+    """Keep only the expected fields, as short plain strings: the worker is untrusted."""
+    if not isinstance(error, dict):
+        return {"type": "Error", "message": "", "where": None}
+    where = error.get("where")
+    if isinstance(where, dict) and isinstance(where.get("file"), str) and isinstance(where.get("line"), int):
+        where = {"file": _clean(where["file"], 40), "line": where["line"]}
+    else:
+        where = None
+    return {"type": _clean(error.get("type"), 40), "message": _clean(error.get("message"), 200), "where": where}
+
+
+def _clean(text: object, cap: int) -> str:
+    if not isinstance(text, str):
+        return ""
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    return text[:cap] + ("..." if len(text) > cap else "")
+
+

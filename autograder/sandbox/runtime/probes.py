@@ -1,0 +1,400 @@
+"""Probe programs: small experiments on the student's classes, run in the worker.
+
+Each probe takes plain inputs chosen by the grader, exercises the student's
+code, and returns plain observations (numbers, booleans, short strings).  It
+never decides anything: the grader compares the observations with its oracles.
+
+Standard library only; this file runs inside the sandbox.
+"""
+
+import importlib.util
+import math
+import sys
+import traceback
+import types
+
+PACKAGE = "micrograd_skeleton"
+MODULES = ("engine", "nn", "train")
+MESSAGE_CAP = 300
+
+# Which Value members belong to which graded part (CONTRACT.md section 1).
+OP_MEMBERS = {
+    "add": ("__add__", "__radd__"),
+    "mul": ("__mul__", "__rmul__"),
+    "pow": ("__pow__",),
+    "neg_sub": ("__neg__", "__sub__", "__rsub__"),
+    "truediv": ("__truediv__", "__rtruediv__"),
+    "exp": ("exp",),
+    "tanh": ("tanh",),
+    "relu": ("relu",),
+}
+
+
+# ----------------------------------------------------------------------------
+# Loading the submission
+# ----------------------------------------------------------------------------
+class State:
+    """What a loaded worker holds: the modules and the Value class under test."""
+
+    def __init__(self, modules, value_class, reference):
+        self.modules = modules
+        self.Value = value_class
+        self.reference = reference
+
+
+def load(setup):
+    """Import engine/nn/train from the files named in ``setup`` as one package.
+
+    ``setup["use"][module]`` is "student" or "reference": nn.py is graded on
+    the reference engine, train.py on the reference engine and nn, so that a
+    bug in one module costs nothing elsewhere.  For an engine part, every
+    Value member outside that part is replaced by the reference's, so that
+    e.g. ``__sub__`` is judged on its own even if ``__add__`` is broken.
+    """
+    reference = _package("_reference", {name: setup["reference"][name] for name in MODULES})
+    student_files = {
+        name: setup["files"][name] for name in MODULES if setup["use"].get(name) == "student"
+    }
+    modules = _package(PACKAGE, student_files, preloaded={
+        name: reference[name] for name in MODULES if setup["use"].get(name) == "reference"
+    })
+    for name, module in modules.items():
+        sys.modules.setdefault(name, module)  # `from engine import Value` works too
+    value_class = getattr(modules.get("engine"), "Value", None)
+    if setup.get("graft") and value_class is not None:
+        _graft(value_class, reference["engine"].Value, setup["graft"])
+    return State(modules, value_class, reference)
+
+
+def _package(name, files, preloaded=None):
+    """A package ``name`` whose submodules are loaded from ``files`` (in MODULES order)."""
+    package = types.ModuleType(name)
+    package.__path__ = []
+    sys.modules[name] = package
+    modules = {}
+    for module in MODULES:
+        if preloaded and module in preloaded:
+            modules[module] = preloaded[module]
+            sys.modules[f"{name}.{module}"] = preloaded[module]
+        elif module in files:
+            modules[module] = _import(f"{name}.{module}", files[module])
+        else:
+            continue
+        setattr(package, module, modules[module])
+    return modules
+
+
+def _import(qualified_name, path):
+    spec = importlib.util.spec_from_file_location(qualified_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[qualified_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _graft(student_class, reference_class, members):
+    """Give the student's class the reference's implementation of ``members``."""
+    for name in members:
+        function = reference_class.__dict__[name]
+        namespace = dict(function.__globals__)
+        namespace["Value"] = student_class  # reference code now builds student Values
+        rebound = types.FunctionType(
+            function.__code__, namespace, function.__name__, function.__defaults__, function.__closure__
+        )
+        setattr(student_class, name, rebound)
+
+
+# ----------------------------------------------------------------------------
+# Observations
+# ----------------------------------------------------------------------------
+def number(x):
+    """A plain float for a number (including rigged float subclasses), else None."""
+    if isinstance(x, bool):
+        return None
+    if isinstance(x, float):
+        return float.__float__(x)  # the stored value, whatever __float__/__eq__ claim
+    if isinstance(x, int):
+        return float(int.__index__(x)) if abs(int.__index__(x)) < 2**1000 else None
+    if type(x).__module__ == "numpy" and hasattr(x, "item"):
+        return number(x.item())
+    return None
+
+
+def type_name(x):
+    return type(x).__name__[:40]
+
+
+def describe_error(error, setup=None):
+    """Exception type, a capped message, and where in the student's files it arose."""
+    student_files = set((setup or {}).get("files", {}).values()) if isinstance(setup, dict) else set()
+    where = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename in student_files:
+            where = {"file": frame.filename.rsplit("/", 1)[-1], "line": frame.lineno}
+    if isinstance(error, SyntaxError) and error.filename in student_files:
+        where = {"file": error.filename.rsplit("/", 1)[-1], "line": error.lineno}
+    try:
+        message = str(error)
+    except BaseException:  # noqa: BLE001 - a rigged __str__
+        message = "<unprintable>"
+    return {"type": type_name(error), "message": message[:MESSAGE_CAP], "where": where}
+
+
+def nodes_below(root):
+    """Every object reachable through ``_prev``, outputs before inputs, by identity.
+
+    Identity, not ``==``/``hash``: a student's ``__eq__`` must not change the walk.
+    """
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+        elif id(node) not in seen:
+            seen.add(id(node))
+            stack.append((node, True))
+            for child in _children(node):
+                if id(child) not in seen:
+                    stack.append((child, False))
+    order.reverse()
+    return order
+
+
+def _children(node):
+    try:
+        return list(getattr(node, "_prev", ()) or ())
+    except TypeError:
+        return []
+
+
+def propagate(root):
+    """The grader's own backward pass: call each node's ``_backward`` once, outputs first."""
+    for node in nodes_below(root):
+        node._backward()
+
+
+# ----------------------------------------------------------------------------
+# Probes
+# ----------------------------------------------------------------------------
+def run(state, request):
+    return PROBES[request["probe"]](state, **request["args"])
+
+
+def probe_op(state, expr, inputs, out_grad, propagate_mode="grader"):
+    """Evaluate ``expr`` on Values, seed ``out.grad``, propagate, observe.
+
+    ``propagate_mode`` "grader" walks the graph with the grader's own
+    ``propagate`` (so ops are judged without the student's backward);
+    "student" calls the student's ``out.backward()`` (integration checks).
+    """
+    V = state.Value
+    leaves = {name: V(value) for name, value in inputs.items()}
+    namespace = dict(leaves)
+    out = eval(expr, {"__builtins__": {}}, namespace)  # noqa: S307 - expr comes from the grader
+    observation = {"is_value": isinstance(out, V), "type": type_name(out)}
+    if not isinstance(out, V):
+        observation["data"] = number(out)
+        return observation
+    observation["data"] = number(out.data)
+    observation["data_type"] = type_name(out.data)
+    reachable = {id(node) for node in nodes_below(out)}
+    observation["reaches"] = {name: id(leaf) in reachable and leaf is not out for name, leaf in leaves.items()}
+    fresh_leaf_code = getattr(getattr(V(0.0), "_backward", None), "__code__", None)
+    observation["backward_unset"] = getattr(getattr(out, "_backward", None), "__code__", None) is fresh_leaf_code
+    observation["has_backward_attribute"] = "backward" in getattr(out, "__dict__", {})
+    if propagate_mode == "student":
+        out.backward()
+    else:
+        out.grad = out_grad
+        propagate(out)
+    observation["grads"] = {name: number(leaf.grad) for name, leaf in leaves.items()}
+    observation["out_grad"] = number(out.grad)
+    return observation
+
+
+def probe_graph_backward(state, nodes, root):
+    """The student's ``backward()`` on a graph whose ``_backward`` functions the grader wrote.
+
+    ``nodes``: name -> {"data", "children": [names], "local": [d node/d child]}.
+    Each node's ``_backward`` adds ``local * node.grad`` into its children and
+    records that it ran, so the student's ops are not involved at all.
+    """
+    V = state.Value
+    built, calls = {}, []
+    for name, spec in nodes.items():  # the grader lists children before parents
+        children = tuple(built[c] for c in spec["children"])
+        node = V(spec["data"], children)
+        node.grad = 0.0
+        built[name] = node
+
+        def _backward(node=node, name=name, children=children, local=spec["local"]):
+            calls.append(name)
+            for child, derivative in zip(children, local):
+                child.grad += derivative * node.grad
+
+        node._backward = _backward
+    built[root].backward()
+    return {
+        "grads": {name: number(node.grad) for name, node in built.items()},
+        "calls": calls[:10_000],
+    }
+
+
+def _set(value, x):
+    value.data = x
+
+
+def probe_neuron(state, nin, activation, w, b, x):
+    Neuron = state.modules["nn"].Neuron
+    V = state.modules["engine"].Value
+    n = Neuron(nin, activation=activation)
+    params = list(n.parameters())
+    observation = _parameter_facts(params, V)
+    observation["w_len"] = len(n.w)
+    observation["b_is_last"] = bool(params) and params[-1] is n.b
+    for wi, value in zip(n.w, w):
+        _set(wi, value)
+    _set(n.b, b)
+    out = n([V(xi) if i % 2 else xi for i, xi in enumerate(x)])  # numbers and Values mixed
+    observation.update(_output_facts(out, V))
+    if isinstance(out, V):
+        out.backward()
+        observation["w_grads"] = [number(wi.grad) for wi in n.w]
+        observation["b_grad"] = number(n.b.grad)
+    return observation
+
+
+def probe_layer(state, nin, nout, activation, weights, biases, x):
+    Layer = state.modules["nn"].Layer
+    V = state.modules["engine"].Value
+    layer = Layer(nin, nout, activation=activation)
+    params = list(layer.parameters())
+    observation = _parameter_facts(params, V)
+    neurons = list(getattr(layer, "neurons", []))
+    observation["n_neurons"] = len(neurons)
+    expected_order = [p for n in neurons for p in list(n.w) + [n.b]]
+    observation["params_in_neuron_order"] = len(expected_order) == len(params) and all(
+        p is q for p, q in zip(params, expected_order)
+    )
+    for neuron, w, b in zip(neurons, weights, biases):
+        for wi, value in zip(neuron.w, w):
+            _set(wi, value)
+        _set(neuron.b, b)
+    out = layer(x)
+    observation["returns_list"] = isinstance(out, list)
+    outs = out if isinstance(out, (list, tuple)) else [out]
+    observation["outputs"] = [number(o.data) if isinstance(o, V) else None for o in outs]
+    observation["outputs_are_values"] = all(isinstance(o, V) for o in outs)
+    observation.update(_output_facts(out, V))
+    return observation
+
+
+def probe_mlp(state, nin, nouts, activation, output_activation, weights, x, upstream):
+    """Forward, then backward of sum(upstream_i * out_i); all parameters' grads.
+
+    ``weights`` lists, per layer, per neuron, ``[w..., b]``.
+    """
+    MLP = state.modules["nn"].MLP
+    V = state.modules["engine"].Value
+    kwargs = {"activation": activation}
+    if output_activation is not None:
+        kwargs["output_activation"] = output_activation
+    model = MLP(nin, nouts, **kwargs)
+    params = list(model.parameters())
+    observation = _parameter_facts(params, V)
+    layers = list(getattr(model, "layers", []))
+    observation["n_layers"] = len(layers)
+    expected_order = [p for layer in layers for n in layer.neurons for p in list(n.w) + [n.b]]
+    observation["params_in_layer_order"] = len(expected_order) == len(params) and all(
+        p is q for p, q in zip(params, expected_order)
+    )
+    for layer, layer_weights in zip(layers, weights):
+        for neuron, values in zip(layer.neurons, layer_weights):
+            for p, value in zip(list(neuron.w) + [neuron.b], values):
+                _set(p, value)
+    out = model(x)
+    outs = out if isinstance(out, (list, tuple)) else [out]
+    observation["outputs"] = [number(o.data) if isinstance(o, V) else None for o in outs]
+    if all(isinstance(o, V) for o in outs) and len(outs) == len(upstream):
+        total = sum((o * u for o, u in zip(outs, upstream)), V(0.0))
+        total.backward()
+        observation["grads"] = [number(p.grad) for p in expected_order]
+        model.zero_grad()
+        observation["grads_after_zero_grad"] = [number(p.grad) for p in expected_order]
+    return observation
+
+
+def _parameter_facts(params, V):
+    return {
+        "n_params": len(params),
+        "n_distinct": len({id(p) for p in params}),
+        "params_are_values": all(isinstance(p, V) for p in params),
+    }
+
+
+def _output_facts(out, V):
+    return {
+        "is_value": isinstance(out, V),
+        "type": type_name(out),
+        "data": number(out.data) if isinstance(out, V) else None,
+    }
+
+
+def probe_loss(state, fn, scores, labels, extra=None):
+    """A loss on Values; its value and the gradient to every input Value."""
+    V = state.modules["engine"].Value
+    loss_fn = getattr(state.modules["train"], fn)
+    inputs = [V(s) for s in scores]
+    loss = loss_fn(inputs, extra) if fn == "l2_regularization" else loss_fn(inputs, labels)
+    observation = _output_facts(loss, V)
+    if isinstance(loss, V):
+        loss.backward()
+        observation["grads"] = [number(v.grad) for v in inputs]
+    return observation
+
+
+def probe_sgd_step(state, data, grads, lr):
+    V = state.modules["engine"].Value
+    params = [V(d) for d in data]
+    for p, g in zip(params, grads):
+        p.grad = g
+    result = state.modules["train"].sgd_step(params, lr)
+    return {"data": [number(p.data) for p in params], "grads": [number(p.grad) for p in params],
+            "returned_none": result is None}
+
+
+def probe_accuracy(state, scores, labels, as_values):
+    V = state.modules["engine"].Value
+    inputs = [V(s) if as_values else s for s in scores]
+    return {"accuracy": number(state.modules["train"].accuracy(inputs, labels))}
+
+
+def probe_train(state, nin, nouts, weights, xs, ys, steps, lr, loss):
+    """The student's ``train()`` on a reference MLP with the grader's weights."""
+    reference_nn = state.modules["nn"]
+    train_module = state.modules["train"]
+    model = reference_nn.MLP(nin, nouts)
+    for layer, layer_weights in zip(model.layers, weights):
+        for neuron, values in zip(layer.neurons, layer_weights):
+            for p, value in zip(neuron.parameters(), values):
+                p.data = value
+    loss_fn = getattr(state.reference["train"], loss)
+    history = train_module.train(model, xs, ys, steps=steps, lr=lr, loss_fn=loss_fn)
+    history = list(history) if isinstance(history, (list, tuple)) else None
+    return {
+        "history": [number(h.data if hasattr(h, "data") else h) for h in history] if history is not None else None,
+        "final": [number(p.data) for p in model.parameters()],
+    }
+
+
+PROBES = {
+    "op": probe_op,
+    "graph_backward": probe_graph_backward,
+    "neuron": probe_neuron,
+    "layer": probe_layer,
+    "mlp": probe_mlp,
+    "loss": probe_loss,
+    "sgd_step": probe_sgd_step,
+    "accuracy": probe_accuracy,
+    "train": probe_train,
+}
