@@ -1,0 +1,67 @@
+"""Command line: ``python -m autograder grade PATH`` and ``grade-batch DIR --out OUTDIR``.
+
+Exit status 0 whenever grading completed, whatever the score; 2 when PATH is
+unusable; 1 when the grader itself failed (CONTRACT.md section 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder", description="Grade micrograd submissions.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    one = commands.add_parser("grade", help="grade one submission")
+    one.add_argument("path", type=Path, help="a folder with micrograd_skeleton/ or engine.py/nn.py/train.py, or notebooks")
+    one.add_argument("--format", default="text", choices=sorted(_reporters()), help="report format (default text)")
+    one.add_argument("--output", type=Path, help="write the report here instead of standard output")
+    many = commands.add_parser("grade-batch", help="grade every subfolder of DIR")
+    many.add_argument("dir", type=Path)
+    many.add_argument("--out", type=Path, required=True, help="where results, feedback and the gradebook go")
+    many.add_argument("--jobs", type=int, default=None, help="parallel graders (default: the number of cores)")
+    many.add_argument("--force", action="store_true", help="grade again what is already graded")
+    args = parser.parse_args(argv)
+    if args.command == "grade":
+        return _grade(args)
+    from .batch import grade_batch
+
+    return grade_batch(args.dir, args.out, jobs=args.jobs, force=args.force)
+
+
+def _reporters():
+    from .reporters import REPORTERS
+
+    return REPORTERS
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from .grade import grade
+    from .submission import UnusableSubmission
+
+    try:
+        result = grade(args.path)
+    except UnusableSubmission as error:
+        print(f"autograder: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # noqa: BLE001 - the grader's own failure: say so, exit 1
+        print(f"autograder: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    if args.format == "text" and args.output is None and sys.stdout.isatty():
+        from .reporters.text import render
+
+        report = render(result, color=True)
+    else:
+        report = _reporters()[args.format](result)
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(report)
+    else:
+        sys.stdout.write(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,14 @@
+"""The contract's JSON result, as written: stable key order, nothing random."""
+
+from __future__ import annotations
+
+import json
+
+# Fields that vary between runs of the same submission stay out of the JSON, so
+# that the result is the same on every run (CONTRACT.md section 3).
+VOLATILE = ("execution_time",)
+
+
+def render(result: dict) -> str:
+    stable = {k: v for k, v in result.items() if k not in VOLATILE}
+    return json.dumps(stable, indent=2, sort_keys=False) + "\n"
