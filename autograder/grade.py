@@ -176,6 +176,9 @@ def build_result(rubric: Rubric, submission: Submission, outcomes: list[Outcome]
     parts, tests = {}, []
     for part in rubric.parts.values():
         mine = [o for o in outcomes if o.part == part.id]
+        if part.module in submission.problems:  # nothing of this part can pass, whatever a check did
+            problem = submission.problems[part.module]
+            mine = [Outcome(o.name, o.part, o.weight, "failed", problem) for o in mine]
         score = rubric.score(part, [(o.weight, o.status == "passed") for o in mine]) if mine else 0.0
         parts[part.id] = {"score": score, "max_score": part.points, "title": part.title}
         total_weight = sum(o.weight for o in mine) or 1.0

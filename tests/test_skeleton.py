@@ -110,3 +110,10 @@ def test_public_tests_fail_helpfully_on_the_untouched_skeleton(tmp_path):
     summary = result.stdout.strip().splitlines()[-1]
     assert "failed" in summary and "passed" not in summary, summary
     assert "NotImplementedError: Value.__add__: wrap a number in a Value" in result.stdout
+
+
+def test_committed_examples_match_the_generator():
+    import generate_examples
+
+    for path, text in generate_examples.example_files().items():
+        assert path.read_text() == text, f"{path} is stale: run python tools/generate_examples.py"
