@@ -29,3 +29,17 @@ bench: $(SETUP)
 
 clean:
 	rm -rf $(VENV) build
+
+## gradescope: build Gradescope's autograder.zip (docs/gradescope.md)
+GRADESCOPE_ZIP ?= build/autograder.zip
+.PHONY: gradescope
+gradescope: $(SETUP)
+	@$(PYTHON) -m deploy.gradescope build --out $(GRADESCOPE_ZIP)
+
+## classroom: the GitHub Classroom student template and the grader bundle (docs/classroom.md)
+CLASSROOM_DIR ?= build/classroom-template
+.PHONY: classroom
+classroom: $(SETUP)
+	@rm -rf $(CLASSROOM_DIR)
+	@$(PYTHON) -m deploy.classroom template --out $(CLASSROOM_DIR)
+	@$(PYTHON) -m deploy.classroom bundle --out build/micrograd-grader.tar.gz

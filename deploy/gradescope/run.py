@@ -55,6 +55,19 @@ INTERNAL_ERROR = (
 )
 
 
+NOTHING_FOUND = "No engine.py, nn.py, train.py, micrograd_skeleton/ or notebook was found in your submission."
+
+
+def rubric_total() -> float:
+    """The rubric's total points (the contract's default if the rubric cannot be read)."""
+    try:
+        from autograder.rubric import load_rubric  # noqa: PLC0415 - only in the grader's environment
+
+        return load_rubric().total
+    except Exception:  # noqa: BLE001 - a failure result must still be written
+        return DEFAULT_MAX_SCORE
+
+
 class StagingError(Exception):
     """The submission could not be copied (too big, too many files, a broken zip)."""
 
@@ -186,17 +199,13 @@ def run_grader(path: Path, output: Path, *, source: Path, timeout: float) -> tup
         return None, f"{log}\nno readable results from the grader: {error}"
 
 
-def finish(results: dict[str, Any], located: Located | None, started: float) -> dict[str, Any]:
+def finish(results: dict[str, Any], located: Located, started: float) -> dict[str, Any]:
     """Fill in what Gradescope needs that the grader may leave out, and say what was graded."""
     results = dict(results)
     results.setdefault("execution_time", round(time.monotonic() - started, 3))
     # Instructors see stdout (the grader's log); students must not.
     results["stdout_visibility"] = "hidden"
-    found = (
-        f"Graded: {located.description}."
-        if located
-        else "No engine.py, nn.py, train.py, micrograd_skeleton/ or notebook was found in your submission."
-    )
+    found = f"Graded: {located.description}."
     results["output"] = f"{found}\n\n{results['output']}" if results.get("output") else found
     results.setdefault("output_format", "text")
     if "score" not in results and isinstance(results.get("tests"), list):
@@ -230,14 +239,21 @@ def grade_submission(root: Path, *, timeout: float = DEFAULT_TIMEOUT) -> dict[st
         except (StagingError, OSError) as error:
             message = f"Your submission could not be read: {error}. Upload engine.py, nn.py and train.py, or one .zip of your repository."
             print(f"staging failed: {error!r}")
-            results = failure_results(message, execution_time=time.monotonic() - started)
+            results = failure_results(message, execution_time=time.monotonic() - started, max_score=rubric_total())
             write_atomically(results, destination)
             return results
         located = locate(staging)
         if located is None:
-            print(f"nothing to grade; the upload holds: {_listing(staging)}")
-        target = located.path if located else staging
-        results, log = run_grader(target, work / "gradescope.json", source=source, timeout=timeout)
+            listing = _listing(staging)
+            print(f"nothing to grade; the upload holds: {listing}")
+            message = (
+                f"{NOTHING_FOUND} Your upload holds: {listing}. Upload engine.py, nn.py and train.py "
+                "(or a .zip of your repository, or the notebooks) and submit again."
+            )
+            results = failure_results(message, execution_time=time.monotonic() - started, max_score=rubric_total())
+            write_atomically(results, destination)
+            return results
+        results, log = run_grader(located.path, work / "gradescope.json", source=source, timeout=timeout)
         print(log)
         if results is not None:
             results = finish(results, located, started)
@@ -247,7 +263,7 @@ def grade_submission(root: Path, *, timeout: float = DEFAULT_TIMEOUT) -> dict[st
                 results = None
         if results is None:
             results = failure_results(INTERNAL_ERROR, execution_time=time.monotonic() - started,
-                                      max_score=DEFAULT_MAX_SCORE)
+                                      max_score=rubric_total())
         write_atomically(results, destination)
         return results
     finally:
