@@ -166,7 +166,16 @@ def run_checks(context: GradingContext) -> list[Outcome]:
     if missing:
         raise FileNotFoundError(f"the rubric names check modules that do not exist: {missing}")
     args = ["-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR), "-p", "no:terminal", *modules]
-    code = pytest.main(args, plugins=[plugin])
+    # Installed pytest plugins (anyio, ...) have nothing to do here and cost startup time.
+    previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        code = pytest.main(args, plugins=[plugin])
+    finally:
+        if previous is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise RuntimeError(f"the hidden checks could not run (pytest exit status {code})")
     return plugin.outcomes
