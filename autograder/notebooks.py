@@ -1,0 +1,308 @@
+"""Notebooks in, modules out: the bridge between the nbgrader course and the grader.
+
+Two entry points share one rule for which code cells make up which module:
+
+* ``extract_modules(paths)`` reads submitted ``.ipynb`` files (for
+  ``python -m autograder grade NOTEBOOK``);
+* ``report(part)`` / ``score(part)`` run inside a student's or nbgrader's
+  kernel and grade the cells that kernel has executed (``In``), because
+  nbgrader executes a notebook without writing it to disk first.
+
+The rule: a code cell belongs to a module when the generator tagged it
+(metadata ``{"micrograd": {"module": "engine"}}``) or when it defines at top
+level a name the reference module defines (``Value``, ``Neuron``,
+``mse_loss``, ...), so a cell a student deleted and re-typed still counts.
+When several cells define the same name, the last one wins, as it would when
+the cells run top to bottom.  Cells tagged ``{"micrograd": {"provided": ...}}``
+(the reference engine handed out with the second assignment) never count.
+Both paths build byte-identical sources from the same cells, so the grader
+sees the same code and gives the same per-part score.
+
+Student code never runs in the kernel for grading: ``score`` writes the
+module to a temporary folder and runs ``python -m autograder grade`` in a
+child process, whose output is captured (nbgrader zeroes a test cell that
+writes anything to stderr).
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Sequence
+from functools import cache
+from pathlib import Path
+
+MODULES = ("engine", "nn", "train")
+SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
+# Prepended to every extracted module.  The imports a reference module uses are
+# always available, so that a student who imported math in another cell is not
+# punished; nn and train import the engine as the package skeleton does.
+PRELUDE = {
+    "engine": "import math\nimport random\n",
+    "nn": "import math\nimport random\n\nfrom .engine import Value\n",
+    "train": "import math\nimport random\n\nfrom .engine import Value\n",
+}
+GRADER_TIMEOUT = 600  # seconds for one whole grading run, worker restarts included
+MAX_MESSAGES = 3  # failed checks shown per part; the first one usually says it all
+MAX_MESSAGE_CHARS = 700
+
+# Top-level names at column 0, for cells that do not parse (a SyntaxError must
+# still be attributed to its module, so the grader can report it).
+_DEFINITION = re.compile(r"^(?:class|def)\s+([A-Za-z_]\w*)|^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
+_CELL_FILE = re.compile(r"[/\\]ipykernel_\d+[/\\]\d+\.py$|^<ipython-input-")
+
+
+# ----------------------------------------------------------------------------
+# Which cells make up which module
+# ----------------------------------------------------------------------------
+@cache
+def module_names() -> dict[str, str]:
+    """Top-level name -> module, for every name the reference modules define."""
+    names: dict[str, str] = {}
+    for module in MODULES:
+        tree = ast.parse((SOLUTIONS / f"{module}.py").read_text())
+        for name in _top_level_definitions(tree):
+            names.setdefault(name, module)
+    return names
+
+
+def defined_names(source: str) -> list[str]:
+    """Names a cell defines at top level (classes, functions, assignments), in order."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return [a or b for a, b in _DEFINITION.findall(source)]
+    return _top_level_definitions(tree)
+
+
+def _top_level_definitions(tree: ast.Module) -> list[str]:
+    names: list[str] = []
+    for node in tree.body:
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.append(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names += [t.id for t in targets if isinstance(t, ast.Name)]
+    return names
+
+
+def cell_module(source: str, tag: str | None = None) -> str | None:
+    """The module a code cell belongs to: its tag, else the first reference name it defines."""
+    if tag in MODULES:
+        return tag
+    known = module_names()
+    for name in defined_names(source):
+        if name in known:
+            return known[name]
+    return None
+
+
+def modules_from_cells(cells: Iterable[tuple[str, str | None]]) -> dict[str, str]:
+    """Module -> source, from ``(cell source, module tag or None)`` pairs in execution order.
+
+    A cell whose every definition is redefined by a later cell is dropped (the
+    student ran an edited copy); modules no cell contributes to are absent.
+    """
+    chosen: dict[str, dict[str, int]] = {m: {} for m in MODULES}  # module -> name -> cell index
+    sources: list[str] = []
+    for index, (source, tag) in enumerate(cells):
+        sources.append(source)
+        module = cell_module(source, tag)
+        if module is None:
+            continue
+        names = defined_names(source) or [f"<cell {index}>"]  # a tagged cell may define nothing
+        for name in names:
+            chosen[module][name] = index
+    result = {}
+    for module in MODULES:
+        indices = sorted(set(chosen[module].values()))
+        if indices:
+            body = "\n\n\n".join(sources[i].strip("\n").rstrip() for i in indices)
+            result[module] = PRELUDE[module] + "\n\n" + body + "\n"
+    return result
+
+
+def notebook_cells(path: str | os.PathLike) -> list[tuple[str, str | None]]:
+    """The ``(source, module tag)`` pairs of a notebook's code cells, provided ones left out.
+
+    Reads the JSON leniently: a hand-edited notebook that nbformat would reject
+    still yields its cells.
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8", errors="replace"))
+    except (OSError, ValueError):
+        return []
+    cells = []
+    for cell in data.get("cells", []) if isinstance(data, dict) else []:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        meta = cell.get("metadata", {}).get("micrograd", {}) if isinstance(cell.get("metadata"), dict) else {}
+        meta = meta if isinstance(meta, dict) else {}
+        if meta.get("provided"):
+            continue
+        tag = meta.get("module")
+        cells.append((source, tag if isinstance(tag, str) else None))
+    return cells
+
+
+def extract_modules(notebook_paths: Sequence[str | os.PathLike]) -> dict[str, str]:
+    """Module name ("engine", "nn", "train") -> Python source, from the student's notebooks.
+
+    Notebooks are read in the order given and their cells concatenated, so a
+    folder holding both assignments yields all three modules.  Never raises on
+    a damaged notebook: what cannot be read contributes nothing.
+    """
+    cells: list[tuple[str, str | None]] = []
+    for path in notebook_paths:
+        cells += notebook_cells(path)
+    return modules_from_cells(cells)
+
+
+# ----------------------------------------------------------------------------
+# Inside a kernel: grade what has been run
+# ----------------------------------------------------------------------------
+_results: dict[str, dict] = {}  # content digest -> grader result: one grading per content
+
+
+@cache
+def _part_modules() -> dict[str, str]:
+    from .rubric import load_rubric
+
+    return {part.id: part.module for part in load_rubric().parts.values()}
+
+
+def _executed_cells() -> list[tuple[str, str | None]]:
+    """The inputs this kernel has executed, oldest first (IPython's ``In``)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return []
+    shell = get_ipython()
+    history = shell.user_ns.get("In", []) if shell is not None else []
+    return [(source, None) for source in history if isinstance(source, str)]
+
+
+def grade_module(module: str, source: str | None) -> dict:
+    """The grader's result for one module's source (the other modules absent), cached by content."""
+    key = hashlib.sha256(f"{module}\0{source}".encode()).hexdigest()
+    if key not in _results:
+        _results[key] = _run_grader({module: source} if source is not None else {})
+    return _results[key]
+
+
+def _run_grader(sources: dict[str, str]) -> dict:
+    """``python -m autograder grade`` on the sources, in a child process; {} if it failed."""
+    with tempfile.TemporaryDirectory(prefix="micrograd-nb-") as tmp:
+        folder = Path(tmp) / "submission"
+        folder.mkdir()
+        for module, text in sources.items():
+            (folder / f"{module}.py").write_text(text)
+        if not sources:  # the grader wants a usable folder: an empty module set is a missing submission
+            (folder / "README").write_text("no module cells were run\n")
+        out = Path(tmp) / "result.json"
+        command = [sys.executable, "-m", "autograder", "grade", str(folder), "--format", "json", "--output", str(out)]
+        try:
+            done = subprocess.run(
+                command, capture_output=True, text=True, timeout=GRADER_TIMEOUT, stdin=subprocess.DEVNULL
+            )
+        except subprocess.TimeoutExpired:
+            return {"error": f"the grader did not finish within {GRADER_TIMEOUT} s"}
+        try:
+            return json.loads(out.read_text())
+        except (OSError, ValueError):
+            detail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+            return {"error": f"the grader failed (exit status {done.returncode}): {' | '.join(detail)}"}
+
+
+def _live_result(part: str) -> tuple[dict, str | None]:
+    module = _part_modules().get(part)
+    if module is None:
+        raise KeyError(f"unknown part {part!r}; the rubric has {sorted(_part_modules())}")
+    source = modules_from_cells(_executed_cells()).get(module)
+    return grade_module(module, source), source
+
+
+def score(part: str) -> float:
+    """This part's points for the cells run so far (a plain float, as nbgrader expects)."""
+    result, _ = _live_result(part)
+    try:
+        return float(result["parts"][part]["score"])
+    except (KeyError, TypeError, ValueError):
+        return 0.0
+
+
+def report(part: str) -> None:
+    """Print, to stdout only, this part's score and what failed, with the grader's diagnosis."""
+    result, source = _live_result(part)
+    print(format_part(part, result, source is not None))
+
+
+def format_part(part: str, result: dict, has_source: bool = True) -> str:
+    """A short text report of one part of a grader result."""
+    if "error" in result:
+        return f"{part}: could not be graded: {result['error']}"
+    try:
+        mine = result["parts"][part]
+    except (KeyError, TypeError):
+        return f"{part}: the grader returned no result for this part"
+    lines = [f"{part}: {mine['score']:g} / {mine['max_score']:g} points"]
+    module = _part_modules().get(part, "")
+    if not has_source:
+        lines.append(f"  No cell defining {module}.py's code has been run yet: run the cells above first.")
+        return "\n".join(lines)
+    for problem in (result.get("problems") or {}).values():
+        if problem.startswith(f"{module}.py") or f" {module}.py" in problem:
+            lines.append(f"  {problem}")
+    tests = [t for t in result.get("tests", []) if t.get("part") == part]
+    failed = [t for t in tests if t.get("status") != "passed"]
+    if tests and not failed:
+        lines[0] += f": all {len(tests)} checks passed"
+    elif tests:
+        lines[0] += f": {len(tests) - len(failed)} of {len(tests)} checks passed"
+    for test in failed[:MAX_MESSAGES]:
+        message = str(test.get("message", "")).strip()
+        if len(message) > MAX_MESSAGE_CHARS:
+            message = message[:MAX_MESSAGE_CHARS] + " ..."
+        name = str(test.get("name", "")).removeprefix(f"{part}: ")
+        lines.append(f"  x {name} [{test.get('status')}]")
+        lines += [f"      {line}" for line in message.splitlines()]
+    if len(failed) > MAX_MESSAGES:
+        lines.append(f"  ... and {len(failed) - MAX_MESSAGES} more failed checks")
+    return "\n".join(lines)
+
+
+def setup_notebook() -> None:
+    """Keep the kernel alive when notebook code calls ``os._exit``.
+
+    nbgrader loses every grade of a notebook whose kernel dies, and the
+    notebook's demonstration cells call the student's methods in the kernel
+    itself.  ``os._exit`` called from code defined in a cell raises instead;
+    the grader's own worker processes are not affected, and Jupyter's own
+    calls (not from cell code) still exit.
+    """
+    import posix
+
+    real_exit = getattr(os._exit, "__wrapped__", os._exit)
+
+    def _exit(status: int = 0) -> None:
+        frame = sys._getframe(1)
+        while frame is not None:
+            if _CELL_FILE.search(frame.f_code.co_filename):
+                raise RuntimeError(
+                    f"os._exit({status}) was called from notebook code; the kernel was kept alive "
+                    "so that the rest of the notebook still runs"
+                )
+            frame = frame.f_back
+        real_exit(status)
+
+    _exit.__wrapped__ = real_exit  # type: ignore[attr-defined]
+    os._exit = _exit
+    posix._exit = _exit
