@@ -275,6 +275,17 @@ def test_a_zipped_repository_is_unpacked_and_graded(gradescope, tmp_path):
     assert "repository with micrograd_skeleton/" in results["output"]
 
 
+def test_uploaded_notebooks_are_graded(gradescope):
+    notebooks = sorted((ROOT / "assignments" / "source").glob("*/*.ipynb"))
+    if not notebooks:
+        pytest.skip("the nbgrader course has no source notebooks")
+    for notebook in notebooks:  # the instructor's versions hold the reference code
+        shutil.copy(notebook, gradescope / "submission" / notebook.name)
+    results = run_autograder(gradescope)
+    assert results["score"] == pytest.approx(100)
+    assert "Graded: notebooks" in results["output"]
+
+
 def test_an_upload_with_nothing_to_grade_gets_a_clear_zero(gradescope):
     (gradescope / "submission" / "answers.pdf").write_bytes(b"%PDF-1.4 not code")
     results = run_autograder(gradescope)
