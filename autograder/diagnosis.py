@@ -8,6 +8,7 @@ observation alone.
 
 from __future__ import annotations
 
+import math
 import re
 
 from .oracles.numeric import close
@@ -43,6 +44,15 @@ BUGS = {
     "backward-no-visited": "`backward` calls some `_backward` more than once: keep a visited set so that a reused node is visited once",
     "backward-not-reversed": "`backward` calls inputs before outputs: iterate over `reversed(topo)`",
     "backward-no-seed": "`backward` does not seed `self.grad = 1` before propagating",
+    "backward-skips-nodes": (
+        "`backward` never calls the `_backward` of some nodes it can reach: walk every node in `_prev`, "
+        "recursively, not just the root's direct inputs"
+    ),
+    "truediv-numerator-detached": (
+        "`a / b` leaves `a` out of the graph (it gets no gradient): return `self * other**-1`, "
+        "not `self.data * ...` or a fresh `Value(self.data)`"
+    ),
+    "data-is-value": "`out.data` holds a Value, not a number: compute the result from each operand's `.data`",
     "shared-weights": "the weights are one shared Value: `[Value(...)] * nin` repeats one object; build each with a comprehension",
     "bias-missing-from-parameters": "the bias is missing from `parameters()` (it should be `w + [b]`)",
     "bias-missing-from-forward": "the forward pass ignores the bias: start the sum at `self.b`",
@@ -63,48 +73,79 @@ def advice(bug: str) -> str:
 # -- errors raised by student code ---------------------------------------------
 _REFLECTED_ERROR = re.compile(r"unsupported operand type\(s\) for ([^:]+): '(int|float)' and '")
 _UNWRAPPED_ERROR = re.compile(r"'(int|float)' object has no attribute '(data|grad|_prev|_backward)'")
+# `out.backward = ...` on a class with __slots__ (backward is a method, so the slot-less name is read-only)
+_BACKWARD_READONLY_ERROR = re.compile(r"object attribute 'backward' is read-only")
 
 
 def diagnose_error(part: str, error: dict) -> str | None:
     """A known bug behind an exception the student's code raised, if any."""
     message = error.get("message", "")
     kind = error.get("type", "")
-    if kind == "TypeError" and _REFLECTED_ERROR.search(message):
-        return advice("missing-reflected")
-    if kind == "AttributeError" and _UNWRAPPED_ERROR.search(message):
-        return advice("number-not-wrapped")
-    if kind == "OverflowError" and part == "tanh":
-        return advice("tanh-overflow")
+    engine = _engine_error(part, kind, message)
+    if engine:
+        return engine
     if kind == "NotImplementedError":
         return "this is still the skeleton's stub: write the code in place of `raise NotImplementedError`"
     return None
 
 
+# == engine rules ================================================================
+def _engine_error(part: str, kind: str, message: str) -> str | None:
+    """Engine bugs recognisable from the exception alone."""
+    if kind == "TypeError" and _REFLECTED_ERROR.search(message):
+        return advice("missing-reflected")
+    if kind == "AttributeError" and _UNWRAPPED_ERROR.search(message):
+        return advice("number-not-wrapped")
+    if kind == "AttributeError" and _BACKWARD_READONLY_ERROR.search(message):
+        return advice("backward-not-underscore")
+    if kind == "OverflowError" and part == "tanh":
+        return advice("tanh-overflow")
+    return None
+
+
 # -- engine operations -----------------------------------------------------------
 def diagnose_op(part: str, expr: str, inputs: dict, obs: dict, expected_data: float,
-                expected_grads: dict, out_grad: float, swapped_data: float | None = None) -> str | None:
-    """Name the bug behind a wrong operation result, from the probe's observation."""
+                expected_grads: dict, out_grad: float, swapped_data: float | None = None, *,
+                bug_grads: dict[str, dict[str, float]] | None = None,
+                separately_ok: bool | None = None) -> str | None:
+    """Name the bug behind a wrong operation result, from the probe's observation.
+
+    ``bug_grads`` maps a catalogued bug to the gradients that bug would give
+    (for cases where the check can state them, e.g. relu at its kink).
+    ``separately_ok`` says whether the same expression with every reused
+    operand replaced by a distinct Value of the same value came out right
+    (None: not tried): reuse alone failing means contributions are lost.
+    """
     if not obs.get("is_value"):
         return advice("not-a-value")
+    if obs.get("data") is None and obs.get("data_type") == obs.get("type"):
+        return advice("data-is-value")
     data_ok = close(obs.get("data"), expected_data)
     if not data_ok and swapped_data is not None and close(obs.get("data"), swapped_data):
         return advice("reflected-swapped")
+    if not data_ok:
+        if part == "tanh" and not _finite(obs.get("data")) and max(abs(v) for v in inputs.values()) > 300:
+            return advice("tanh-overflow")
+        return None
     reaches = obs.get("reaches", {})
     unreached = [name for name, ok in reaches.items() if not ok]
-    if data_ok and unreached:
-        return advice("neg-detached") if part == "neg_sub" and expr.startswith("-") else advice("detached")
+    if unreached:
+        if part == "neg_sub" and expr.startswith("-"):
+            return advice("neg-detached")
+        if part == "truediv" and _numerator_names(expr) & set(unreached):
+            return advice("truediv-numerator-detached")
+        return advice("detached")
     grads = obs.get("grads", {})
-    if data_ok and all(g == 0 for g in grads.values()) and any(abs(e) > 1e-9 for e in expected_grads.values()):
+    names = list(expected_grads)
+    if all(g == 0 for g in grads.values()) and any(abs(e) > 1e-9 for e in expected_grads.values()):
         if obs.get("has_backward_attribute"):
             return advice("backward-not-underscore")
         if obs.get("backward_unset"):
             return advice("backward-never-set")
-    if not data_ok:
-        return None
-    names = list(expected_grads)
-    if any(_uses_twice(expr, n) for n in names) and all(
-        close(grads.get(n), expected_grads[n] / 2) or close(grads.get(n), expected_grads[n]) for n in names
-    ):
+    for bug, wrong in (bug_grads or {}).items():
+        if all(close(grads.get(n), g, rel=1e-4, abs_tol=1e-6) for n, g in wrong.items()):
+            return advice(bug)
+    if any(_uses_twice(expr, n) for n in names) and separately_ok:
         return advice("assign-not-accumulate")
     if out_grad != 1 and all(close(grads.get(n), expected_grads[n] / out_grad) for n in names):
         return advice("missing-chain-factor")
@@ -112,16 +153,26 @@ def diagnose_op(part: str, expr: str, inputs: dict, obs: dict, expected_data: fl
         return advice("exp-grad-uses-input")
     if part == "pow":
         return _diagnose_pow(expr, inputs, grads, out_grad)
-    if part == "tanh":
+    # A lone elementary function with the right value and a wrong gradient: its local derivative is wrong.
+    if part == "tanh" and re.fullmatch(r"a\.tanh\(\)", expr):
         return advice("tanh-grad")
-    if part == "relu":
-        at_zero = [n for n in names if inputs[n] == 0]
-        return advice("relu-grad-at-zero") if at_zero else advice("relu-grad")
+    if part == "relu" and re.fullmatch(r"a\.relu\(\)", expr):
+        return advice("relu-grad-at-zero") if inputs.get("a") == 0 else advice("relu-grad")
     return None
+
+
+def _finite(x) -> bool:
+    return type(x) in (int, float) and math.isfinite(x)
 
 
 def _uses_twice(expr: str, name: str) -> bool:
     return len(re.findall(rf"\b{name}\b", expr)) > 1
+
+
+def _numerator_names(expr: str) -> set[str]:
+    """The input names in the left operand of a top-level ``x / y`` (``a`` in ``a / b``)."""
+    match = re.fullmatch(r"\(?([^/]+?)\)? / .*", expr)
+    return set(re.findall(r"\b[a-z]\b", match.group(1))) if match else set()
 
 
 def _diagnose_pow(expr: str, inputs: dict, grads: dict, out_grad: float) -> str | None:
@@ -132,3 +183,106 @@ def _diagnose_pow(expr: str, inputs: dict, grads: dict, out_grad: float) -> str 
     if close(grads.get("a"), k * x**k * out_grad):
         return advice("pow-exponent-not-reduced")
     return None
+
+
+# -- engine backward --------------------------------------------------------------
+def diagnose_backward(nodes: dict[str, dict], root: str, obs: dict, expected_grads: dict[str, float]) -> str | None:
+    """Name the bug behind a wrong ``backward()``, from the order of ``_backward`` calls.
+
+    ``nodes``: name -> {"children": [...]} as the grader built the graph;
+    ``obs["calls"]``: the names whose ``_backward`` ran, in order.
+    """
+    calls = obs.get("calls") or []
+    grads = obs.get("grads", {})
+    internal = [n for n, spec in nodes.items() if spec["children"]]
+    counts = {n: calls.count(n) for n in nodes}
+    if any(counts[n] > 1 for n in nodes):
+        return advice("backward-no-visited")
+    if calls and all(close(grads.get(n), 0.0) for n in nodes if n != root) and any(
+        abs(g) > 1e-9 for n, g in expected_grads.items() if n != root
+    ):
+        return advice("backward-no-seed")
+    position = {n: calls.index(n) for n in nodes if counts[n]}
+    edges = [(p, c) for p in internal for c in set(nodes[p]["children"]) if nodes[c]["children"]]
+    judged = [(p, c) for p, c in edges if p in position and c in position]
+    wrong = [(p, c) for p, c in judged if position[p] > position[c]]
+    if judged and len(wrong) == len(judged):
+        return advice("backward-not-reversed")
+    if wrong:
+        return advice("backward-no-topo")
+    if any(counts[n] == 0 for n in internal):
+        return advice("backward-skips-nodes")
+    return None
+
+
+# -- nn.py and train.py ------------------------------------------------------------
+# These rules compare an observation with "hypotheses": what a known wrong
+# implementation would have produced, computed by the check with its trusted
+# oracle (e.g. the same network without biases).  A bug is named only when
+# the evidence points to exactly one; otherwise the check reports the
+# observation alone.
+def _all_close(got, expected, rel: float, abs_tol: float) -> bool:
+    if isinstance(expected, (int, float)):
+        return close(got, float(expected), rel=rel, abs_tol=abs_tol)
+    return (isinstance(got, list) and isinstance(expected, list) and len(got) == len(expected)
+            and all(close(g, e, rel=rel, abs_tol=abs_tol) for g, e in zip(got, expected)))
+
+
+def _one_matching(got, hypotheses: dict[str, object] | None, rel: float = 1e-6, abs_tol: float = 1e-9) -> str | None:
+    """The bug whose hypothesis matches ``got``, when exactly one bug does.
+
+    ``hypotheses`` maps a BUGS key to the expected observation (a number or a
+    list of numbers), or to a list of such alternatives under the key
+    ``"<key>"`` (several wrong programs can show the same bug).
+    """
+    matched = set()
+    for bug, predicted in (hypotheses or {}).items():
+        options = predicted if isinstance(predicted, tuple) else (predicted,)
+        if any(_all_close(got, option, rel, abs_tol) for option in options):
+            matched.add(bug)
+    return advice(matched.pop()) if len(matched) == 1 else None
+
+
+def diagnose_nn(aspect: str, obs: dict, outputs_if: dict[str, object] | None = None,
+                shape_if: dict[str, object] | None = None) -> str | None:
+    """Name the bug behind a failed nn check.
+
+    ``aspect`` is what the check looked at: "parameters", "shape", "forward",
+    "gradients", "single_output" or "zero_grad".  ``obs`` is the nn probe's
+    observation (structure facts come with every one of them).
+    ``outputs_if`` / ``shape_if``: BUGS key -> outputs / layer shape that bug
+    would give (a tuple of options when it has several forms).
+    """
+    # Structure first: it explains every downstream symptom.
+    if obs.get("weights_shared"):
+        return advice("shared-weights")
+    if aspect in ("parameters", "zero_grad") and obs.get("weights_in_params") and obs.get("biases_in_params") is False:
+        return advice("bias-missing-from-parameters")
+    if aspect == "single_output" and obs.get("returns_sequence") and obs.get("n_outputs") == 1:
+        return advice("layer-always-list")
+    if aspect == "zero_grad":
+        before, after = obs.get("grads"), obs.get("grads_after_zero_grad")
+        if (isinstance(before, list) and before == after and any(g != 0 for g in before)):
+            return advice("zero-grad-rebinds")  # not one gradient changed
+        return None
+    if shape_if and "shape" in obs:
+        known = [bug for bug, shape in shape_if.items() if obs["shape"] == shape]
+        if len(known) == 1:
+            return advice(known[0])
+    if aspect in ("forward", "gradients", "single_output"):
+        return _one_matching(obs.get("outputs"), outputs_if)
+    return None
+
+
+def diagnose_loss(got: float | None, value_if: dict[str, object]) -> str | None:
+    """Name the bug behind a wrong loss value (e.g. ``{"mse-sum": the sum}``)."""
+    return _one_matching(got, value_if)
+
+
+def diagnose_training(got: list | None, observed_if: dict[str, object]) -> str | None:
+    """Name the bug behind a wrong loss history or ``sgd_step`` result.
+
+    ``observed_if``: BUGS key -> what the known wrong loop would have produced
+    (a torch replica of it), e.g. ``"train-no-zero-grad"`` -> its loss history.
+    """
+    return _one_matching(got, observed_if, rel=1e-7, abs_tol=1e-12)

@@ -1,17 +1,15 @@
-"""Part `add`: ``a + b``, ``a + 2``, ``2 + a`` and reuse (``a + a``)."""
+"""Part `add`: ``a + b``, numbers on either side (float and int), reuse, intermediate nodes."""
 
 import pytest
 
-from .ops import check_expression
+from .ops import run_case
 
 PART = "add"
 
-EXPRESSIONS = ["a + b", "a + 2.5", "2.5 + a", "a + a", "a + b + a"]
+EXPRESSIONS = ["a + b", "a + C", "C + a", "a + K", "K + a + b", "a + a", "a + b + a", "(a * b) + a"]
 
 
-@pytest.mark.parametrize("expr", EXPRESSIONS)
-@pytest.mark.parametrize("out_grad", [1.0, -2.5])
-def test_add(probe, rng, expr, out_grad):
-    inputs = {"a": rng.uniform(-3, 3), "b": rng.uniform(-3, 3)}
-    inputs = {k: v for k, v in inputs.items() if k in expr}
-    check_expression(probe, PART, expr, inputs, out_grad)
+@pytest.mark.parametrize("template", EXPRESSIONS)
+@pytest.mark.parametrize("out_grad", ["one", "other"])
+def test_add(probe, rng, template, out_grad):
+    run_case(probe, rng, PART, template, out_grad)

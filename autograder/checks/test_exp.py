@@ -1,7 +1,16 @@
-"""Part `exp` (checks being written)."""
+"""Part `exp`: e**x on leaves and intermediate nodes, reuse; inputs kept far from overflow."""
+
+import pytest
+
+from .ops import run_case
 
 PART = "exp"
 
+EXPRESSIONS = ["a.exp()", "(a * b).exp()", "a.exp() * a", "(-a).exp()", "(a + C).exp()", "a.exp().exp()",
+               "a.exp() + a.exp()"]
 
-def test_placeholder():
-    """Not yet written."""
+
+@pytest.mark.parametrize("template", EXPRESSIONS)
+@pytest.mark.parametrize("out_grad", ["one", "other"])
+def test_exp(probe, rng, template, out_grad):
+    run_case(probe, rng, PART, template, out_grad, low=0.1, high=2.5)

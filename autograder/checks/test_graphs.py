@@ -1,7 +1,115 @@
-"""Part `graphs` (checks being written)."""
+"""Part `graphs` (integration): whole expressions with the student's own ops AND ``backward()``,
+against PyTorch float64.
+
+The micrograd README expression (at its published inputs and at drawn ones),
+a tanh neuron, and random expression graphs from hypothesis (derandomised,
+bounded, no example database, no shrinking: a fixed few dozen examples).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import strategies as st
+
+from ..oracles import torch_oracle
+from ..oracles.numeric import close
+from .ops import away_from_zero, names_in
+from .support import fail, show
 
 PART = "graphs"
 
+# The README's statements as one expression (walrus keeps each intermediate name).
+README = (
+    "[(c := a + b), (d := a * b + b**3), (c := c + c + 1), (c := c + 1 + c + (-a)),"
+    " (d := d + d * 2 + (b + a).relu()), (d := d + 3 * d + (b - a).relu()), (e := c - d),"
+    " (f := e**2), (g := f / 2.0), (g := g + 10.0 / f)][-1]"
+)
+NEURON = "(x1*w1 + x2*w2 + b).tanh()"
 
-def test_placeholder():
-    """Not yet written."""
+
+def check_against_torch(probe, expr: str, inputs: dict[str, float], published: dict | None = None) -> None:
+    """``expr`` with the student's ops and ``out.backward()``: data and every input's grad as torch says."""
+    oracle = torch_oracle.evaluate(expr, inputs)
+    obs = probe("op", expr=expr, inputs=inputs, out_grad=1.0, propagate_mode="student")
+    ran = f"out = {expr} with {show(inputs)}; out.backward()"
+    if not obs.get("is_value"):
+        fail(ran, "out is a Value", f"a {obs.get('type')}")
+    if not close(obs.get("data"), oracle.data, rel=1e-6, abs_tol=1e-9):
+        fail(ran, f"out.data = {oracle.data:.6g} (PyTorch)", f"out.data = {show(obs.get('data'))}")
+    grads = obs.get("grads") if isinstance(obs.get("grads"), dict) else {}
+    if not all(close(grads.get(k), v, rel=1e-6, abs_tol=1e-9) for k, v in oracle.grads.items()):
+        fail(ran, "grads " + show(oracle.grads) + " (PyTorch)", "grads " + show({k: grads.get(k) for k in inputs}))
+    for name, value in (published or {}).items():  # the numbers the README prints, to 4 decimals
+        got = obs.get("data") if name == "out" else grads.get(name)
+        if not close(got, value, rel=0, abs_tol=5e-5):
+            fail(ran, f"{name} = {value} (the README)", f"{name} = {show(got)}")
+
+
+def test_readme_expression(probe):
+    """The micrograd README: g = 24.7041, dg/da = 138.8338, dg/db = 645.5773 at a = -4, b = 2."""
+    check_against_torch(probe, README, {"a": -4.0, "b": 2.0},
+                        published={"out": 24.7041, "a": 138.8338, "b": 645.5773})
+
+
+def test_readme_expression_drawn(probe, rng):
+    """The same program at drawn inputs, kept away from relu's kinks and from f = 0."""
+    for _ in range(100):
+        inputs = {"a": -rng.uniform(1.0, 5.0), "b": rng.uniform(1.0, 4.0)}
+        oracle = torch_oracle.evaluate(README, inputs)
+        if oracle.relu_margin > 0.1 and abs(oracle.data) < 1e12:
+            break
+    check_against_torch(probe, README, inputs)
+
+
+def test_tanh_neuron(probe):
+    """The lecture's neuron: x1=2, x2=0, w1=-3, w2=1, b=6.88137...: out 0.7071, d/dx1 -1.5, d/dw1 1."""
+    inputs = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432}
+    check_against_torch(probe, NEURON, inputs, published={"out": 0.7071, "x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0})
+
+
+@pytest.mark.parametrize("nin", [2, 3, 5])
+def test_tanh_neuron_drawn(probe, rng, nin):
+    terms = " + ".join(f"x{i} * w{i}" for i in range(nin))
+    expr = f"({terms} + bias).tanh()"
+    inputs = {name: rng.uniform(-1.5, 1.5) for i in range(nin) for name in (f"x{i}", f"w{i}")}
+    inputs["bias"] = rng.uniform(-1.0, 1.0)
+    check_against_torch(probe, expr, inputs)
+
+
+# -- random expression graphs ---------------------------------------------------
+# Every generated expression has at least one input (leaves are inputs; numbers
+# only ever appear next to a subexpression), and stays well defined: division
+# is by 1 + y**2 or by a number, exp only of a tanh.
+CONSTANTS = st.sampled_from(["2", "3", "0.5", "(-1.5)", "2.25"])
+UNARY = ["-({})", "({}).tanh()", "({}).relu()", "({}).tanh().exp()", "({}) ** 2", "({}) ** 3"]
+BINARY = ["({}) + ({})", "({}) - ({})", "({}) * ({})", "({}) / (1 + ({}) ** 2)"]
+WITH_NUMBER = ["{1} + ({0})", "({0}) + {1}", "{1} - ({0})", "({0}) - {1}", "{1} * ({0})", "({0}) * {1}",
+               "{1} / (1 + ({0}) ** 2)", "({0}) / {1}"]
+
+
+def _extend(children):
+    return st.one_of(
+        st.builds(str.format, st.sampled_from(UNARY), children),
+        st.builds(str.format, st.sampled_from(BINARY), children, children),
+        st.builds(str.format, st.sampled_from(WITH_NUMBER), children, CONSTANTS),
+    )
+
+
+EXPRESSIONS = st.recursive(st.sampled_from(["a", "b", "c"]), _extend, max_leaves=7)
+
+
+@settings(max_examples=30, derandomize=True, database=None, deadline=None, phases=(Phase.explicit, Phase.generate),
+          suppress_health_check=list(HealthCheck), report_multiple_bugs=False, print_blob=False)
+@given(expr=EXPRESSIONS, values=st.integers(0, 2**32))
+def test_random_expression(probe, grading, expr, values):
+    """A random expression graph (reuse included: inputs recur) against PyTorch."""
+    draw = random.Random(f"{grading.seed}:graphs:{values}")  # the inputs: deterministic per example
+    inputs = {name: away_from_zero(draw, 0.3, 1.8) for name in names_in(expr)}
+    oracle = torch_oracle.evaluate(expr, inputs)
+    assume(oracle.relu_margin > 1e-6 and math.isfinite(oracle.data) and abs(oracle.data) < 1e8)
+    assume(all(math.isfinite(g) and abs(g) < 1e8 for g in oracle.grads.values()))
+    check_against_torch(probe, expr, inputs)

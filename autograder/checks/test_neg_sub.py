@@ -1,7 +1,28 @@
-"""Part `neg_sub` (checks being written)."""
+"""Part `neg_sub`: ``-a``, ``a - b``, numbers on either side, reuse, negated intermediate nodes."""
+
+import pytest
+
+from .ops import run_case
 
 PART = "neg_sub"
 
+# template -> the same with the operands swapped (what a swapped __rsub__ computes)
+EXPRESSIONS = {
+    "-a": None,
+    "-(a * b)": None,
+    "-(-a)": None,
+    "a - b": None,
+    "a - C": None,
+    "C - a": "a - C",
+    "a - K": None,
+    "K - a": "a - K",
+    "a - a": None,
+    "b - a * b": None,
+    "C - a - b": None,
+}
 
-def test_placeholder():
-    """Not yet written."""
+
+@pytest.mark.parametrize("template", EXPRESSIONS)
+@pytest.mark.parametrize("out_grad", ["one", "other"])
+def test_neg_sub(probe, rng, template, out_grad):
+    run_case(probe, rng, PART, template, out_grad, swapped=EXPRESSIONS[template])

@@ -1,7 +1,25 @@
-"""Part `pow` (checks being written)."""
+"""Part `pow`: int, negative and fractional exponents, on leaves and on intermediate nodes."""
+
+import pytest
+
+from .ops import run_case
 
 PART = "pow"
 
+# Any sign of input is fine for int exponents.
+INT_EXPONENTS = ["a ** K", "a ** 2", "a ** (-1)", "a ** (-2)", "(a * b) ** K", "(a + b) ** 2",
+                 "a ** 2 + a ** 3", "(a ** 2) ** K"]
+# Fractional exponents need a positive base.
+FLOAT_EXPONENTS = ["a ** 0.5", "a ** C", "(a * b) ** C"]
 
-def test_placeholder():
-    """Not yet written."""
+
+@pytest.mark.parametrize("template", INT_EXPONENTS)
+@pytest.mark.parametrize("out_grad", ["one", "other"])
+def test_pow(probe, rng, template, out_grad):
+    run_case(probe, rng, PART, template, out_grad)
+
+
+@pytest.mark.parametrize("template", FLOAT_EXPONENTS)
+@pytest.mark.parametrize("out_grad", ["one", "other"])
+def test_pow_fractional(probe, rng, template, out_grad):
+    run_case(probe, rng, PART, template, out_grad, positive=True)

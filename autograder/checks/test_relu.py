@@ -1,7 +1,39 @@
-"""Part `relu` (checks being written)."""
+"""Part `relu`: both sides of the kink, exactly at it (gradient 0, as in PyTorch), reuse."""
+
+import pytest
+
+from .ops import away_from_zero, check_expression, draw_out_grad, run_case
 
 PART = "relu"
 
+# Arguments of relu stay at least 0.25 away from 0 here, so finite differences apply.
+EXPRESSIONS = ["a.relu()", "(a * b).relu()", "a.relu() * a", "a.relu() + a.relu()", "(a * b).relu() * b"]
 
-def test_placeholder():
-    """Not yet written."""
+
+@pytest.mark.parametrize("template", EXPRESSIONS)
+@pytest.mark.parametrize("out_grad", ["one", "other"])
+def test_relu(probe, rng, template, out_grad):
+    run_case(probe, rng, PART, template, out_grad)
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+@pytest.mark.parametrize("out_grad", ["one", "other"])
+def test_relu_each_side(probe, rng, sign, out_grad):
+    """A positive input passes the gradient through; a negative one gets none."""
+    x = sign * rng.uniform(0.1, 5.0)
+    check_expression(probe, PART, "a.relu()", {"a": x}, draw_out_grad(rng, out_grad))
+
+
+@pytest.mark.parametrize("case", ["leaf", "difference", "product"])
+def test_relu_at_zero(probe, rng, case):
+    """relu at exactly 0: value 0, derivative 0 (finite differences do not apply, so the check states it)."""
+    g = draw_out_grad(rng, "other")
+    b = away_from_zero(rng)
+    if case == "leaf":
+        expr, inputs, wrong = "a.relu()", {"a": 0.0}, {"a": g}
+    elif case == "difference":  # a - b is exactly 0
+        expr, inputs, wrong = "(a - b).relu()", {"a": b, "b": b}, {"a": g, "b": -g}
+    else:  # a * b is exactly 0
+        expr, inputs, wrong = "(a * b).relu()", {"a": 0.0, "b": b}, {"a": b * g, "b": 0.0}
+    zero = {name: 0.0 for name in inputs}
+    check_expression(probe, PART, expr, inputs, g, expected_grads=zero, bug_grads={"relu-grad-at-zero": wrong})

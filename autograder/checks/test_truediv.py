@@ -1,7 +1,26 @@
-"""Part `truediv` (checks being written)."""
+"""Part `truediv`: ``a / b``, numbers on either side, reuse, intermediate nodes."""
+
+import pytest
+
+from .ops import run_case
 
 PART = "truediv"
 
+# template -> the same with the operands swapped (what a swapped __rtruediv__ computes)
+EXPRESSIONS = {
+    "a / b": None,
+    "a / C": None,
+    "C / a": "a / C",
+    "a / K": None,
+    "K / a": "a / K",
+    "a / a": None,
+    "(a + b) / b": None,
+    "a / (a * b)": None,
+    "(a * b) / C": None,
+}
 
-def test_placeholder():
-    """Not yet written."""
+
+@pytest.mark.parametrize("template", EXPRESSIONS)
+@pytest.mark.parametrize("out_grad", ["one", "other"])
+def test_truediv(probe, rng, template, out_grad):
+    run_case(probe, rng, PART, template, out_grad, swapped=EXPRESSIONS[template])

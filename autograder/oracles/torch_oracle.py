@@ -1,0 +1,54 @@
+"""PyTorch float64: the second, independent oracle for whole expressions.
+
+The expression text the worker evaluates on the student's Values is evaluated
+here on float64 tensors (``+ - * / **``, ``.exp()``, ``.tanh()``, ``.relu()``
+mean the same on both), and torch's autograd gives the gradients.  torch is
+imported only when an oracle is first asked, and only on the trusted side:
+this module never goes to the worker.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TorchResult:
+    """The value of an expression, d value / d input for every input, and how near a relu kink it ran."""
+
+    data: float
+    grads: dict[str, float]
+    relu_margin: float  # min |argument| over every relu evaluated (inf when there was none)
+
+
+def evaluate(expr: str, inputs: dict[str, float]) -> TorchResult:
+    """``expr`` on float64 leaf tensors (the names of ``inputs``), forward and backward."""
+    import torch  # noqa: PLC0415 - lazy: importing torch costs a second or two
+    from torch.overrides import TorchFunctionMode  # noqa: PLC0415
+
+    relu_functions = {torch.Tensor.relu, torch.relu, torch.nn.functional.relu}
+
+    class ReluWatch(TorchFunctionMode):
+        """Records how close each relu's argument is to its kink at 0 (where the two sides' derivatives differ)."""
+
+        margin = math.inf
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            if func in relu_functions and args and isinstance(args[0], torch.Tensor):
+                self.margin = min(self.margin, float(args[0].detach().abs().min()))
+            return func(*args, **(kwargs or {}))
+
+    leaves = {k: torch.tensor(float(v), dtype=torch.float64, requires_grad=True) for k, v in inputs.items()}
+    watch = ReluWatch()
+    with watch:
+        out = eval(expr, {"__builtins__": {}}, dict(leaves))  # noqa: S307 - the grader's own expression
+    if not isinstance(out, torch.Tensor):
+        raise ValueError(f"{expr!r} does not depend on any input")
+    names = list(leaves)
+    grads = torch.autograd.grad(out, [leaves[n] for n in names], allow_unused=True) if out.requires_grad else [None] * len(names)
+    return TorchResult(
+        data=float(out.detach()),
+        grads={n: (float(g) if g is not None else 0.0) for n, g in zip(names, grads)},
+        relu_margin=watch.margin,
+    )
