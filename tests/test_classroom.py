@@ -223,9 +223,12 @@ def test_grade_step_reports_the_relu_bug(workflow, repo, tmp_path):
     relu = tests.pop("relu")
     assert relu["status"] == "fail" and relu["score"] < rubric.parts["relu"].points
     assert "_backward" in relu["message"]
-    assert all(t["score"] == rubric.parts[part_id].points for part_id, t in tests.items())
+    # nn.py and train.py are graded on the reference engine: an engine bug costs them nothing.
+    assert all(t["score"] == rubric.parts[p].points for p, t in tests.items() if rubric.parts[p].module != "engine")
     total, maximum = classroom_points(result)
-    assert maximum == rubric.total and total == pytest.approx(rubric.total - rubric.parts["relu"].points + relu["score"])
+    assert maximum == rubric.total
+    assert total == pytest.approx(relu["score"] + sum(t["score"] for t in tests.values()))
+    assert total < rubric.total
     assert result["status"] == "fail"
     assert "What to fix" in step_summary
 

@@ -3,12 +3,14 @@
 # with the zip extracted to /autograder/source. It installs the grader and
 # locks it away from the unprivileged user that student code runs as.
 #
-# Steps (all by default; choose some with SETUP_STEPS="system python user permissions"):
+# Steps (all by default; choose some with SETUP_STEPS="system python user secret permissions"):
 #   system       apt: bubblewrap (the sandbox), Debian/Ubuntu's python3 and numpy
 #                (the interpreter student code runs in), a Python >= 3.11 for the grader
 #   python       a venv at $AUTOGRADER_ROOT/venv: the CPU PyTorch wheel from PyTorch's
 #                CPU index, then requirements.txt
 #   user         the unprivileged user $SANDBOX_USER (no home, no login shell)
+#   secret       the grader's secret (seeds the hidden probe inputs): made once per
+#                image, so a submission gets the same inputs, and score, on every run
 #   permissions  the grader's files (source/, venv/, results/, run_autograder) readable by root only
 #
 # Environment:
@@ -21,7 +23,7 @@ set -euo pipefail
 ROOT=${AUTOGRADER_ROOT:-/autograder}
 SOURCE="$ROOT/source"
 VENV="$ROOT/venv"
-STEPS=" ${SETUP_STEPS:-system python user permissions} "
+STEPS=" ${SETUP_STEPS:-system python user secret permissions} "
 SANDBOX_USER=${SANDBOX_USER:-student}
 TORCH_INDEX=${TORCH_INDEX:-https://download.pytorch.org/whl/cpu}
 TORCH_SPEC=$(cat "$SOURCE/torch-requirement.txt" 2>/dev/null || echo "torch==2.13.0")
@@ -93,12 +95,28 @@ if step user; then
     fi
 fi
 
+if step secret; then
+    # Where the grader looks: $XDG_CONFIG_HOME/micrograd-kit/grader-secret
+    # (run_autograder sets XDG_CONFIG_HOME=$ROOT/config). Kept if it exists.
+    SECRET="$ROOT/config/micrograd-kit/grader-secret"
+    if [ -s "$SECRET" ]; then
+        echo "grader secret exists"
+    else
+        run mkdir -p "$(dirname "$SECRET")"
+        if [ "${DRY_RUN:-0}" = 1 ]; then
+            echo "+ write 32 random bytes (hex) to $SECRET"
+        else
+            (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$SECRET")
+        fi
+    fi
+fi
+
 if step permissions; then
     # Root-only: the hidden checks, the reference engine nn.py is graded
-    # against, the grader's venv, and the results. The sandbox user keeps
+    # against, the grader's venv and secret, and the results. The sandbox user keeps
     # /usr/bin/python3, which is all it needs.
     run mkdir -p "$ROOT/results"
-    for path in "$SOURCE" "$VENV" "$ROOT/results" "$ROOT/run_autograder"; do
+    for path in "$SOURCE" "$VENV" "$ROOT/config" "$ROOT/results" "$ROOT/run_autograder"; do
         if [ -e "$path" ] || [ "${DRY_RUN:-0}" = 1 ]; then
             [ "$(id -u)" != 0 ] || run chown -R root:root "$path"
             run chmod -R go-rwx "$path"
