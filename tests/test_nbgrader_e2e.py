@@ -1,0 +1,240 @@
+"""The instructor workflow end to end, with the real nbgrader CLI and real kernels.
+
+A throwaway copy of the course (``assignments/nbgrader_config.py`` and
+``source/``) goes through ``generate_assignment``, five submissions of
+``value_engine`` and two of ``neural_net``, ``autograde`` (one student at a
+time, timed), ``generate_feedback`` and ``export``:
+
+(a) the full solution          full marks
+(b) the untouched release      0, and no crash
+(c) relu assigns out.backward  loses relu's points only
+(d) test cells edited/deleted  restored by nbgrader: full marks
+(e) os._exit in one method     loses that part only (and whatever the integration part builds on it)
+
+The per-part grades nbgrader records must equal ``python -m autograder grade``
+on the same submitted notebook.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent  # nbgrader, alembic and jupyter live next to this Python
+ENGINE_PARTS = ("add", "mul", "pow", "neg_sub", "truediv", "exp", "tanh", "relu", "backward", "graphs")
+NN_PARTS = ("neuron", "layer", "mlp", "loss", "training")
+INTEGRATION = "graphs"  # builds random expressions from every op, so a broken op may cost it too
+EXIT_METHOD, EXIT_PART = "tanh", "tanh"
+
+pytestmark = pytest.mark.slow
+
+
+def nbgrader(course: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    done = subprocess.run(
+        [str(BIN / "nbgrader"), *args], cwd=course, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
+    return done
+
+
+def solution_sources(course: Path, assignment: str) -> dict[str, str]:
+    """grade_id -> source of every solution cell of the instructor's notebook."""
+    nb = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    return {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
+
+
+def submit(course: Path, student: str, assignment: str, edit=None) -> None:
+    """Put the release, its solution cells filled in unless ``edit`` is "untouched", under submitted/."""
+    nb = nbformat.read(course / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+    if edit != "untouched":
+        solutions = solution_sources(course, assignment)
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id in solutions:
+                cell.source = solutions[grade_id]
+        if edit is not None:
+            edit(nb)
+    target = course / "submitted" / student / assignment
+    target.mkdir(parents=True)
+    nbformat.write(nb, target / f"{assignment}.ipynb")
+
+
+def value_cell(nb) -> nbformat.NotebookNode:
+    return next(c for c in nb.cells if c.metadata.get("micrograd", {}).get("module") == "engine" and "class Value" in c.source)
+
+
+def relu_bug(nb) -> None:
+    cell = value_cell(nb)
+    relu = cell.source.index("def relu(")
+    start = cell.source.index("out._backward = _backward", relu)
+    cell.source = cell.source[:start] + "out.backward = _backward" + cell.source[start + len("out._backward = _backward") :]
+
+
+def tamper_with_tests(nb) -> None:
+    """Overwrite one check cell with a free 6 points, blank another, delete a third."""
+    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+    by_id["check_add"].source = "6.0"
+    by_id["check_relu"].source = "# nothing to see here\n"
+    nb.cells.remove(by_id["check_mul"])
+
+
+def exit_in_method(nb) -> None:
+    cell = value_cell(nb)
+    head = f"    def {EXIT_METHOD}(self):\n"
+    start = cell.source.index(head) + len(head)
+    cell.source = cell.source[:start] + "        import os\n        os._exit(3)\n" + cell.source[start:]
+
+
+VALUE_ENGINE = {
+    "a_solution": None,
+    "b_untouched": "untouched",
+    "c_relu_bug": relu_bug,
+    "d_tampered": tamper_with_tests,
+    "e_os_exit": exit_in_method,
+}
+NEURAL_NET = {"a_solution": None, "b_untouched": "untouched"}
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory) -> dict:
+    """Run the whole workflow once; the tests below inspect what it left."""
+    course = tmp_path_factory.mktemp("course")
+    shutil.copy(ROOT / "assignments" / "nbgrader_config.py", course)
+    shutil.copytree(ROOT / "assignments" / "source", course / "source")
+    for assignment in ("value_engine", "neural_net"):
+        nbgrader(course, "generate_assignment", assignment, "--create")
+    for student, edit in VALUE_ENGINE.items():
+        submit(course, student, "value_engine", edit)
+    for student, edit in NEURAL_NET.items():
+        submit(course, student, "neural_net", edit)
+    seconds = {}
+    for assignment, students in (("value_engine", VALUE_ENGINE), ("neural_net", NEURAL_NET)):
+        for student in students:
+            started = time.monotonic()
+            nbgrader(course, "autograde", assignment, "--student", student)
+            seconds[f"{assignment}/{student}"] = round(time.monotonic() - started, 1)
+    for assignment in ("value_engine", "neural_net"):
+        nbgrader(course, "generate_feedback", assignment)
+    nbgrader(course, "export", "--to", str(course / "grades.csv"))
+    grades = read_grades(course)
+    summary = {"autograde_seconds": seconds, "grades": grades}
+    print("\n" + json.dumps(summary, indent=1))
+    (course / "e2e_summary.json").write_text(json.dumps(summary, indent=1))
+    return {"dir": course, "seconds": seconds, "grades": grades}
+
+
+def read_grades(course: Path) -> dict[str, dict[str, float]]:
+    """"<assignment>/<student>" -> part -> score, from nbgrader's gradebook."""
+    from nbgrader.api import Gradebook
+
+    grades: dict[str, dict[str, float]] = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for assignment, students in (("value_engine", VALUE_ENGINE), ("neural_net", NEURAL_NET)):
+            for student in students:
+                nb = gb.find_submission_notebook(assignment, assignment, student)
+                grades[f"{assignment}/{student}"] = {
+                    g.name.removeprefix("check_"): g.score for g in nb.grades if g.name.startswith("check_")
+                }
+    return grades
+
+
+def full_marks(parts) -> dict[str, float]:
+    from autograder.rubric import load_rubric
+
+    points = {p.id: p.points for p in load_rubric().parts.values()}
+    return {part: points[part] for part in parts}
+
+
+def test_release_has_no_solutions_or_hidden_tests(course):
+    # lines of the reference solution each release must not contain (neural_net hands out the engine)
+    solution_lines = {
+        "value_engine": ("self.grad += out.grad", "topo.append(node)", "math.tanh(self.data)"),
+        "neural_net": ("squared_errors", "p.data -= lr * p.grad", "for _ in range(nout)]", "return self.w + [self.b]"),
+    }
+    for assignment, lines in solution_lines.items():
+        text = (course["dir"] / "release" / assignment / f"{assignment}.ipynb").read_text()
+        for leak in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "score(", *lines):
+            assert leak not in text, f"{assignment} release contains {leak!r}"
+        assert "raise NotImplementedError()" in text and "# Hint:" in text
+
+
+def test_full_solution_gets_full_marks(course):
+    assert course["grades"]["value_engine/a_solution"] == full_marks(ENGINE_PARTS)
+    assert course["grades"]["neural_net/a_solution"] == full_marks(NN_PARTS)
+
+
+def test_untouched_release_gets_zero_without_crashing(course):
+    assert course["grades"]["value_engine/b_untouched"] == dict.fromkeys(ENGINE_PARTS, 0.0)
+    assert course["grades"]["neural_net/b_untouched"] == dict.fromkeys(NN_PARTS, 0.0)
+
+
+def test_relu_bug_loses_only_relu(course):
+    grades = course["grades"]["value_engine/c_relu_bug"]
+    expected = full_marks(ENGINE_PARTS)
+    assert grades["relu"] < expected["relu"]
+    assert {p: s for p, s in grades.items() if p not in ("relu", INTEGRATION)} == {
+        p: s for p, s in expected.items() if p not in ("relu", INTEGRATION)
+    }
+
+
+def test_edited_and_deleted_test_cells_are_restored(course):
+    assert course["grades"]["value_engine/d_tampered"] == full_marks(ENGINE_PARTS)
+    autograded = nbformat.read(course["dir"] / "autograded/d_tampered/value_engine/value_engine.ipynb", 4)
+    sources = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in autograded.cells}
+    for part in ("add", "mul", "relu"):
+        assert f'score("{part}")' in sources[f"check_{part}"]
+
+
+def test_os_exit_in_one_method_loses_only_that_part(course):
+    grades = course["grades"]["value_engine/e_os_exit"]
+    expected = full_marks(ENGINE_PARTS)
+    assert grades[EXIT_PART] == 0.0
+    assert {p: s for p, s in grades.items() if p not in (EXIT_PART, INTEGRATION)} == {
+        p: s for p, s in expected.items() if p not in (EXIT_PART, INTEGRATION)
+    }
+
+
+def test_nbgrader_and_command_line_agree(course):
+    """The same notebook gets the same per-part scores from `python -m autograder grade`."""
+    for key, grades in course["grades"].items():
+        assignment, student = key.split("/")
+        notebook = course["dir"] / "submitted" / student / assignment / f"{assignment}.ipynb"
+        done = subprocess.run(
+            [sys.executable, "-m", "autograder", "grade", str(notebook), "--format", "json"],
+            capture_output=True, text=True, timeout=300, check=True,
+        )
+        result = json.loads(done.stdout)
+        assert {part: result["parts"][part]["score"] for part in grades} == grades, key
+
+
+def test_feedback_shows_diagnosis_not_hidden_tests(course):
+    html = (course["dir"] / "feedback/c_relu_bug/value_engine/value_engine.html").read_text()
+    assert "relu: " in html and "points" in html  # the check cell's printed report
+    assert "_backward" in html
+    assert "HIDDEN TESTS" not in html and "score(&quot;relu&quot;)" not in html and 'score("relu")' not in html
+    assert (course["dir"] / "feedback/a_solution/neural_net/neural_net.html").is_file()
+
+
+def test_export_writes_a_csv_row_per_submission(course):
+    with open(course["dir"] / "grades.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    scores = {(r["assignment"], r["student_id"]): float(r["raw_score"]) for r in rows}
+    for key, grades in course["grades"].items():
+        assignment, student = key.split("/")
+        assert scores[(assignment, student)] == pytest.approx(sum(grades.values()))
+    assert scores[("value_engine", "a_solution")] == pytest.approx(sum(full_marks(ENGINE_PARTS).values()))
