@@ -9,7 +9,7 @@ PART = "add"
 EXPRESSIONS = ["a + b", "a + C", "C + a", "a + K", "K + a + b", "a + a", "a + b + a", "(a * b) + a"]
 
 
-@pytest.mark.parametrize("template", EXPRESSIONS)
 @pytest.mark.parametrize("out_grad", ["one", "other"])
+@pytest.mark.parametrize("template", EXPRESSIONS)
 def test_add(probe, rng, template, out_grad):
     run_case(probe, rng, PART, template, out_grad)

@@ -4,7 +4,7 @@ Every node is ``Value(data, children)`` and its ``_backward`` is the grader's
 own closure (it adds ``local * node.grad`` into each child and records that it
 ran), so none of the student's operations take part.  Judged: every reachable
 node's ``_backward`` runs exactly once (a leaf's at most once: it does
-nothing), every node after all the nodes that use it, the root is seeded with
+nothing), every inner node after all the nodes that use it, the root is seeded with
 1, and the gradients equal the grader's own propagation.
 """
 
@@ -44,8 +44,9 @@ class Builder:
 
 
 def diamond(b: Builder) -> str:
-    x = b.leaf()
-    return b.node([b.node([x]), b.node([x])])
+    """An inner node used by two others: it may pass its gradient on only after both."""
+    shared = b.node([b.leaf()])
+    return b.node([b.node([shared]), b.node([shared, b.leaf()])])
 
 
 def reuse(b: Builder) -> str:
@@ -138,7 +139,9 @@ def test_backward(probe, rng, shape):
         sample = ", ".join(f"{n}: {counts[n]}" for n in wrong_count[:5])
         fail(ran, "each reachable node's _backward called exactly once", f"call counts {sample}", why())
     position = {n: i for i, n in enumerate(calls)}
-    late = [(p, c) for p in live for c in nodes[p]["children"] if c in position and position[c] < position[p]]
+    # Order matters between inner nodes; a leaf's _backward does nothing, so when it runs does not.
+    late = [(p, c) for p in sorted(live) for c in nodes[p]["children"]
+            if nodes[c]["children"] and c in position and p in position and position[c] < position[p]]
     if late:
         p, c = late[0]
         fail(ran, f"{p}._backward before {c}._backward ({p} uses {c})", f"{c} first ({len(late)} such pairs)", why())

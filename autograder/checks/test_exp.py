@@ -10,7 +10,7 @@ EXPRESSIONS = ["a.exp()", "(a * b).exp()", "a.exp() * a", "(-a).exp()", "(a + C)
                "a.exp() + a.exp()"]
 
 
-@pytest.mark.parametrize("template", EXPRESSIONS)
 @pytest.mark.parametrize("out_grad", ["one", "other"])
+@pytest.mark.parametrize("template", EXPRESSIONS)
 def test_exp(probe, rng, template, out_grad):
     run_case(probe, rng, PART, template, out_grad, low=0.1, high=2.5)

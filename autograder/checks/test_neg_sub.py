@@ -22,7 +22,7 @@ EXPRESSIONS = {
 }
 
 
-@pytest.mark.parametrize("template", EXPRESSIONS)
 @pytest.mark.parametrize("out_grad", ["one", "other"])
+@pytest.mark.parametrize("template", EXPRESSIONS)
 def test_neg_sub(probe, rng, template, out_grad):
     run_case(probe, rng, PART, template, out_grad, swapped=EXPRESSIONS[template])

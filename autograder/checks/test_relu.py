@@ -10,8 +10,8 @@ PART = "relu"
 EXPRESSIONS = ["a.relu()", "(a * b).relu()", "a.relu() * a", "a.relu() + a.relu()", "(a * b).relu() * b"]
 
 
-@pytest.mark.parametrize("template", EXPRESSIONS)
 @pytest.mark.parametrize("out_grad", ["one", "other"])
+@pytest.mark.parametrize("template", EXPRESSIONS)
 def test_relu(probe, rng, template, out_grad):
     run_case(probe, rng, PART, template, out_grad)
 

@@ -10,8 +10,8 @@ EXPRESSIONS = ["a.tanh()", "(a * b).tanh()", "a.tanh() * a", "(a + C).tanh()", "
                "a.tanh() + a.tanh()"]
 
 
-@pytest.mark.parametrize("template", EXPRESSIONS)
 @pytest.mark.parametrize("out_grad", ["one", "other"])
+@pytest.mark.parametrize("template", EXPRESSIONS)
 def test_tanh(probe, rng, template, out_grad):
     run_case(probe, rng, PART, template, out_grad, low=0.05, high=2.5)
 
