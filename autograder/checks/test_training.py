@@ -1,7 +1,126 @@
-"""Part `training` (checks being written)."""
+"""Part `training`: ``sgd_step``, ``train`` and ``accuracy`` on the reference engine and nn.
+
+``train()`` runs on a reference MLP with the grader's weights and the
+reference loss passed explicitly; its loss history and final weights must
+equal a PyTorch replica (``torch.optim.SGD``) to 1e-9 relative.  Only an
+exact trajectory shows a loop that forgets ``zero_grad``: it still trains.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from ..diagnosis import diagnose_training
+from ..oracles import torch_oracle_nn as oracle
+from .support import fail, numbers_close, require, show
+from .test_neuron import observe
 
 PART = "training"
+TRAJECTORY = {"rel": 1e-9, "abs_tol": 1e-12}
+# BUGS key -> the replica's variant that reproduces it
+WRONG_LOOPS = {
+    "train-no-zero-grad": "no_zero_grad",
+    "train-zero-after-backward": "zero_after_backward",
+    "sgd-wrong-sign": "wrong_sign",
+}
 
 
-def test_placeholder():
-    """Not yet written."""
+@pytest.mark.weight(3)
+def test_sgd_step(probe, rng):
+    n = 5
+    data = [rng.uniform(-2, 2) for _ in range(n)]
+    grads = [rng.uniform(-3, 3) for _ in range(n)]
+    lr = rng.uniform(0.01, 0.5)
+    ran = f"sgd_step(ps, lr={lr:.6g}) with p.data = {show(data)}, p.grad = {show(grads)}"
+    obs = observe(probe, ran, "sgd_step", data=data, grads=grads, lr=lr)
+    expected = [d - lr * g for d, g in zip(data, grads)]
+    if not numbers_close(obs.get("data"), expected, rel=1e-12, abs_tol=1e-15):
+        fail(ran,
+             f"p.data = {show(expected)} (p.data - lr * p.grad)", f"p.data = {show(obs.get('data'))}",
+             diagnose_training(obs.get("data"), {"sgd-wrong-sign": [d + lr * g for d, g in zip(data, grads)]}))
+
+
+def train_case(rng: random.Random) -> dict:
+    nin, nouts = 2, [3, 1]
+    n = 4
+    return {
+        "nin": nin, "nouts": nouts,
+        "params": oracle.random_params(rng, [nin, *nouts], min_bias=0.0),
+        "xs": [[rng.uniform(-2, 2) for _ in range(nin)] for _ in range(n)],
+        "ys": [rng.choice((-1.0, 1.0)) for _ in range(n)],
+        "steps": 4,
+        "lr": rng.uniform(0.05, 0.2),
+    }
+
+
+def run_train(probe, case: dict, loss: str) -> tuple[dict, str]:
+    xs = "[" + ", ".join(show(x) for x in case["xs"]) + "]"
+    ran = (f"train(model, xs, ys, steps={case['steps']}, lr={case['lr']:.6g}, loss_fn={loss}) with "
+           f"model = MLP({case['nin']}, {case['nouts']}) (the reference's, with the grader's weights), "
+           f"xs = {xs}, ys = {show(case['ys'])}")
+    return observe(probe, ran, "train", loss=loss, **case), ran
+
+
+def wrong_loops(case: dict, loss: str, final: bool) -> dict[str, object]:
+    """What each known wrong loop gives (its loss history, or its final weights)."""
+    pick = 1 if final else 0
+    args = (case["params"], case["xs"], case["ys"], case["steps"], case["lr"], loss)
+    return {bug: oracle.train(*args, variant=variant)[pick] for bug, variant in WRONG_LOOPS.items()}
+
+
+@pytest.mark.weight(4)
+@pytest.mark.parametrize("loss", ["mse_loss", "hinge_loss"])
+def test_train_loss_history(probe, rng, loss):
+    case = train_case(rng)
+    obs, ran = run_train(probe, case, loss)
+    history, _ = oracle.train(case["params"], case["xs"], case["ys"], case["steps"], case["lr"], loss)
+    got = obs.get("history")
+    require(isinstance(got, list), ran, f"a list of {case['steps']} losses", f"a {obs.get('type')}")
+    if not numbers_close(got, history, **TRAJECTORY):
+        fail(ran, f"losses {show(history)} (each step: predict, loss, zero_grad, backward, sgd_step; "
+             "as torch.optim.SGD does)", f"losses {show(got)}",
+             diagnose_training(got, wrong_loops(case, loss, final=False)))
+
+
+@pytest.mark.weight(2)
+def test_train_final_weights(probe, rng):
+    case = train_case(rng)
+    obs, ran = run_train(probe, case, "mse_loss")
+    _, final = oracle.train(case["params"], case["xs"], case["ys"], case["steps"], case["lr"], "mse_loss")
+    if not numbers_close(obs.get("final"), final, **TRAJECTORY):
+        fail(ran, f"weights after {case['steps']} steps {show(final)}", f"{show(obs.get('final'))}",
+             diagnose_training(obs.get("final"), wrong_loops(case, "mse_loss", final=True)))
+
+
+def accuracy_case(rng: random.Random, n: int, zeros: int = 0) -> tuple[list[float], list[float], float]:
+    """Scores (``zeros`` of them exactly 0, with either label), labels, and the right accuracy."""
+    scores = [rng.choice((-1, 1)) * rng.uniform(0.01, 2) for _ in range(n - zeros)] + [0.0] * zeros
+    labels = [rng.choice((-1.0, 1.0)) for _ in range(n - zeros)] + [(-1.0, 1.0)[i % 2] for i in range(zeros)]
+    order = list(range(n))
+    rng.shuffle(order)
+    scores, labels = [scores[i] for i in order], [labels[i] for i in order]
+    right = sum(1 for s, y in zip(scores, labels) if (s > 0 and y == 1) or (s < 0 and y == -1))
+    return scores, labels, right / n
+
+
+@pytest.mark.weight(2)
+@pytest.mark.parametrize("kind", ["Values", "floats"])
+def test_accuracy(probe, rng, kind):
+    scores, labels, expected = accuracy_case(rng, 8)
+    ran = f"accuracy(scores, labels) with scores = {kind} {show(scores)}, labels = {show(labels)}"
+    obs = observe(probe, ran, "accuracy", scores=scores, labels=labels, as_values=kind == "Values")
+    require(numbers_close([obs.get("accuracy")], [expected], rel=1e-12, abs_tol=1e-12), ran,
+            f"{expected:g} (the fraction with sign(score) == label)",
+            f"{show(obs.get('accuracy'))} (a {obs.get('type')})")
+
+
+@pytest.mark.weight(1)
+def test_accuracy_zero_score_is_wrong(probe, rng):
+    scores, labels, expected = accuracy_case(rng, 6, zeros=2)
+    ran = f"accuracy(scores, labels) with scores = {show(scores)}, labels = {show(labels)}"
+    obs = observe(probe, ran, "accuracy", scores=scores, labels=labels, as_values=False)
+    require(numbers_close([obs.get("accuracy")], [expected], rel=1e-12, abs_tol=1e-12), ran,
+            f"{expected:g} (a score of exactly 0 has the sign of neither label: it counts as wrong)",
+            f"{show(obs.get('accuracy'))}")

@@ -244,55 +244,104 @@ def _set(value, x):
     value.data = x
 
 
-def probe_neuron(state, nin, activation, w, b, x):
-    Neuron = state.modules["nn"].Neuron
-    V = state.modules["engine"].Value
-    n = Neuron(nin, activation=activation)
-    params = list(n.parameters())
-    observation = _parameter_facts(params, V)
-    observation["w_len"] = len(n.w)
-    observation["b_is_last"] = bool(params) and params[-1] is n.b
-    for wi, value in zip(n.w, w):
-        _set(wi, value)
-    _set(n.b, b)
-    out = n([V(xi) if i % 2 else xi for i, xi in enumerate(x)])  # numbers and Values mixed
-    observation.update(_output_facts(out, V))
-    if isinstance(out, V):
-        out.backward()
-        observation["w_grads"] = [number(wi.grad) for wi in n.w]
-        observation["b_grad"] = number(n.b.grad)
+# -- nn probes: the student's nn.py on the reference engine ---------------------
+# Weights are set through the contract's attributes (``.w``, ``.b``,
+# ``.neurons``, ``.layers``), never through ``parameters()``, so that a wrong
+# ``parameters()`` costs only the checks about it.  Gradients are read the
+# same way.
+def _weights(neuron):
+    return list(neuron.w)
+
+
+def _structural(neurons):
+    """Every weight and bias, neuron by neuron (``w..., b``), as the attributes hold them."""
+    return [p for n in neurons for p in _weights(n) + [n.b]]
+
+
+def _assign(neurons, values):
+    for neuron, row in zip(neurons, values):
+        for p, value in zip(_weights(neuron), row[:-1]):
+            _set(p, value)
+        _set(neuron.b, row[-1])
+
+
+def _structure_facts(neurons, params, V):
+    """How ``parameters()`` relates to the objects the neurons hold."""
+    expected = _structural(neurons)
+    return {
+        "n_params": len(params),
+        "n_distinct": len({id(p) for p in params}),
+        "params_are_values": all(isinstance(p, V) for p in params),
+        "params_in_order": len(expected) == len(params) and all(p is q for p, q in zip(params, expected)),
+        "biases_in_params": all(any(p is n.b for p in params) for n in neurons),
+        "weights_in_params": all(any(p is w for p in params) for n in neurons for w in _weights(n)),
+        "weights_shared": any(len({id(w) for w in _weights(n)}) < len(_weights(n)) for n in neurons),
+        "w_lens": [len(_weights(n)) for n in neurons],
+    }
+
+
+def _run_forward(module, V, x, as_values, upstream, watched):
+    """``module(x)``, then backward of ``sum(upstream_i * out_i)``; outputs and gradients.
+
+    A list or tuple of outputs is flattened; a lone Value counts as one output.
+    """
+    inputs = [V(xi) for xi in x] if as_values else list(x)
+    out = module(inputs)
+    single = isinstance(out, V)
+    sequence = isinstance(out, (list, tuple))
+    outs = [out] if single else (list(out) if sequence else [])
+    observation = {
+        "returns_value": single,
+        "returns_sequence": sequence,
+        "type": type_name(out),
+        "n_outputs": len(outs),
+        "outputs": [number(o.data) if isinstance(o, V) else None for o in outs],
+    }
+    if outs and all(isinstance(o, V) for o in outs) and len(outs) == len(upstream):
+        for p in watched:
+            p.grad = 0.0
+        total = V(0.0)
+        for o, u in zip(outs, upstream):
+            total = total + o * u
+        total.backward()
+        observation["grads"] = [number(p.grad) for p in watched]
+        observation["x_grads"] = [number(xi.grad) for xi in inputs] if as_values else None
     return observation
 
 
-def probe_layer(state, nin, nout, activation, weights, biases, x):
+def probe_neuron(state, nin, activation, params, x, as_values):
+    """``Neuron(nin[, activation])`` with the grader's ``w..., b``: structure, output, gradients."""
+    Neuron = state.modules["nn"].Neuron
+    V = state.modules["engine"].Value
+    n = Neuron(nin) if activation is None else Neuron(nin, activation=activation)
+    observation = _structure_facts([n], list(n.parameters()), V)
+    observation["b_is_value"] = isinstance(n.b, V)
+    if x is not None:  # None: structure only
+        _assign([n], [params])
+        observation.update(_run_forward(n, V, x, as_values, [1.0], _structural([n])))
+    return observation
+
+
+def probe_layer(state, nin, nout, activation, params, x, as_values, upstream):
+    """``Layer(nin, nout, activation)`` with the grader's weights (per neuron ``w..., b``)."""
     Layer = state.modules["nn"].Layer
     V = state.modules["engine"].Value
     layer = Layer(nin, nout, activation=activation)
-    params = list(layer.parameters())
-    observation = _parameter_facts(params, V)
-    neurons = list(getattr(layer, "neurons", []))
+    neurons = list(layer.neurons)
+    observation = _structure_facts(neurons, list(layer.parameters()), V)
     observation["n_neurons"] = len(neurons)
-    expected_order = [p for n in neurons for p in list(n.w) + [n.b]]
-    observation["params_in_neuron_order"] = len(expected_order) == len(params) and all(
-        p is q for p, q in zip(params, expected_order)
-    )
-    for neuron, w, b in zip(neurons, weights, biases):
-        for wi, value in zip(neuron.w, w):
-            _set(wi, value)
-        _set(neuron.b, b)
-    out = layer(x)
-    observation["returns_list"] = isinstance(out, list)
-    outs = out if isinstance(out, (list, tuple)) else [out]
-    observation["outputs"] = [number(o.data) if isinstance(o, V) else None for o in outs]
-    observation["outputs_are_values"] = all(isinstance(o, V) for o in outs)
-    observation.update(_output_facts(out, V))
+    if x is not None:  # None: structure only
+        _assign(neurons, params)
+        observation.update(_run_forward(layer, V, x, as_values, upstream, _structural(neurons)))
     return observation
 
 
-def probe_mlp(state, nin, nouts, activation, output_activation, weights, x, upstream):
-    """Forward, then backward of sum(upstream_i * out_i); all parameters' grads.
+def probe_mlp(state, nin, nouts, activation, output_activation, params, x, as_values, upstream, grads=None):
+    """``MLP`` with the grader's weights (per layer, per neuron ``w..., b``).
 
-    ``weights`` lists, per layer, per neuron, ``[w..., b]``.
+    Forward and backward of ``sum(upstream_i * out_i)``; or, given ``grads``,
+    those gradients set on every parameter and then ``zero_grad()`` (so that
+    zero_grad is judged without the forward pass).
     """
     MLP = state.modules["nn"].MLP
     V = state.modules["engine"].Value
@@ -300,46 +349,28 @@ def probe_mlp(state, nin, nouts, activation, output_activation, weights, x, upst
     if output_activation is not None:
         kwargs["output_activation"] = output_activation
     model = MLP(nin, nouts, **kwargs)
-    params = list(model.parameters())
-    observation = _parameter_facts(params, V)
-    layers = list(getattr(model, "layers", []))
-    observation["n_layers"] = len(layers)
-    expected_order = [p for layer in layers for n in layer.neurons for p in list(n.w) + [n.b]]
-    observation["params_in_layer_order"] = len(expected_order) == len(params) and all(
-        p is q for p, q in zip(params, expected_order)
-    )
-    for layer, layer_weights in zip(layers, weights):
-        for neuron, values in zip(layer.neurons, layer_weights):
-            for p, value in zip(list(neuron.w) + [neuron.b], values):
-                _set(p, value)
-    out = model(x)
-    outs = out if isinstance(out, (list, tuple)) else [out]
-    observation["outputs"] = [number(o.data) if isinstance(o, V) else None for o in outs]
-    if all(isinstance(o, V) for o in outs) and len(outs) == len(upstream):
-        total = sum((o * u for o, u in zip(outs, upstream)), V(0.0))
-        total.backward()
-        observation["grads"] = [number(p.grad) for p in expected_order]
+    layers = list(model.layers)
+    neurons = [n for layer in layers for n in layer.neurons]
+    observation = _structure_facts(neurons, list(model.parameters()), V)
+    observation["shape"] = [[len(_weights(n)) for n in layer.neurons] for layer in layers]
+    if grads is not None:
+        watched = _structural(neurons)
+        for p, g in zip(watched, grads):
+            p.grad = g
+        observation["grads"] = [number(p.grad) for p in watched]
         model.zero_grad()
-        observation["grads_after_zero_grad"] = [number(p.grad) for p in expected_order]
+        observation["grads_after_zero_grad"] = [number(p.grad) for p in watched]
+        return observation
+    if x is None:  # structure only
+        return observation
+    for layer, layer_params in zip(layers, params):
+        _assign(list(layer.neurons), layer_params)
+    watched = _structural(neurons)
+    observation.update(_run_forward(model, V, x, as_values, upstream, watched))
     return observation
 
 
-def _parameter_facts(params, V):
-    return {
-        "n_params": len(params),
-        "n_distinct": len({id(p) for p in params}),
-        "params_are_values": all(isinstance(p, V) for p in params),
-    }
-
-
-def _output_facts(out, V):
-    return {
-        "is_value": isinstance(out, V),
-        "type": type_name(out),
-        "data": number(out.data) if isinstance(out, V) else None,
-    }
-
-
+# -- train probes: the student's train.py on the reference engine and nn ---------
 def probe_loss(state, fn, scores, labels, extra=None):
     """A loss on Values; its value and the gradient to every input Value."""
     V = state.modules["engine"].Value
@@ -348,9 +379,19 @@ def probe_loss(state, fn, scores, labels, extra=None):
     loss = loss_fn(inputs, extra) if fn == "l2_regularization" else loss_fn(inputs, labels)
     observation = _output_facts(loss, V)
     if isinstance(loss, V):
+        for v in inputs:
+            v.grad = 0.0
         loss.backward()
         observation["grads"] = [number(v.grad) for v in inputs]
     return observation
+
+
+def _output_facts(out, V):
+    return {
+        "is_value": isinstance(out, V),
+        "type": type_name(out),
+        "data": number(out.data) if isinstance(out, V) else number(out),
+    }
 
 
 def probe_sgd_step(state, data, grads, lr):
@@ -359,32 +400,34 @@ def probe_sgd_step(state, data, grads, lr):
     for p, g in zip(params, grads):
         p.grad = g
     result = state.modules["train"].sgd_step(params, lr)
-    return {"data": [number(p.data) for p in params], "grads": [number(p.grad) for p in params],
-            "returned_none": result is None}
+    return {"data": [number(p.data) for p in params], "returned_none": result is None}
 
 
 def probe_accuracy(state, scores, labels, as_values):
     V = state.modules["engine"].Value
-    inputs = [V(s) if as_values else s for s in scores]
-    return {"accuracy": number(state.modules["train"].accuracy(inputs, labels))}
+    inputs = [V(s) for s in scores] if as_values else list(scores)
+    result = state.modules["train"].accuracy(inputs, list(labels))
+    return {"accuracy": number(result), "type": type_name(result)}
 
 
-def probe_train(state, nin, nouts, weights, xs, ys, steps, lr, loss):
-    """The student's ``train()`` on a reference MLP with the grader's weights."""
-    reference_nn = state.modules["nn"]
-    train_module = state.modules["train"]
-    model = reference_nn.MLP(nin, nouts)
-    for layer, layer_weights in zip(model.layers, weights):
-        for neuron, values in zip(layer.neurons, layer_weights):
-            for p, value in zip(neuron.parameters(), values):
-                p.data = value
+def probe_train(state, nin, nouts, params, xs, ys, steps, lr, loss):
+    """The student's ``train()`` on a reference MLP (tanh) with the grader's weights.
+
+    The loss function is the reference's, passed explicitly, so that a wrong
+    loss in the student's train.py costs the loss part only.
+    """
+    model = state.modules["nn"].MLP(nin, nouts)
+    for layer, layer_params in zip(model.layers, params):
+        _assign(layer.neurons, layer_params)
     loss_fn = getattr(state.reference["train"], loss)
-    history = train_module.train(model, xs, ys, steps=steps, lr=lr, loss_fn=loss_fn)
-    history = list(history) if isinstance(history, (list, tuple)) else None
-    return {
-        "history": [number(h.data if hasattr(h, "data") else h) for h in history] if history is not None else None,
-        "final": [number(p.data) for p in model.parameters()],
-    }
+    history = state.modules["train"].train(model, [list(x) for x in xs], list(ys), steps=steps, lr=lr,
+                                           loss_fn=loss_fn)
+    observation = {"type": type_name(history), "history": None}
+    if isinstance(history, (list, tuple)):
+        # A Value per step is accepted as well as its float.
+        observation["history"] = [number(getattr(h, "data", h)) for h in list(history)[:1000]]
+    observation["final"] = [number(p.data) for p in _structural([n for layer in model.layers for n in layer.neurons])]
+    return observation
 
 
 PROBES = {
