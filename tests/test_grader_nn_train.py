@@ -1,0 +1,148 @@
+"""Mutation tests of the grader, nn.py and train.py side.
+
+Each mutant is a small text patch of the reference ``solutions/nn.py`` or
+``solutions/train.py`` that plants one known bug.  It must lose points in
+its own part, keep full marks in every engine part and in the other module's
+parts, and name its bug (the ``[key]`` of ``autograder.diagnosis.BUGS``).
+The alternatives under ``tests/submissions/nn_train/`` are correct code in
+other styles: they must score full marks.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from autograder.diagnosis import BUGS
+from autograder.grade import grade
+from autograder.rubric import load_rubric
+from autograder.submission import MODULES
+
+ROOT = Path(__file__).resolve().parent.parent
+ALTERNATIVES = Path(__file__).resolve().parent / "submissions" / "nn_train"
+RUBRIC = load_rubric()
+MODULE_OF = {part.id: part.module for part in RUBRIC.parts.values()}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    file: str  # "nn" or "train"
+    old: str  # must occur exactly once in the reference file
+    new: str
+    part: str  # the part that must lose points
+    bug: str | None  # the BUGS key its feedback must name; None: an uncatalogued bug
+
+
+MUTANTS = [
+    # -- nn.py ----------------------------------------------------------------
+    Mutant("shared-weights", "nn", "self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]",
+           "self.w = [Value(random.uniform(-1, 1))] * nin", "neuron", "shared-weights"),
+    Mutant("bias-not-a-parameter", "nn", "return self.w + [self.b]", "return self.w",
+           "neuron", "bias-missing-from-parameters"),
+    Mutant("bias-not-in-forward", "nn", "act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)",
+           "act = sum(wi * xi for wi, xi in zip(self.w, x))", "neuron", "bias-missing-from-forward"),
+    Mutant("bias-not-in-forward-value-start", "nn", "zip(self.w, x)), self.b)", "zip(self.w, x)), Value(0.0))",
+           "layer", "bias-missing-from-forward"),
+    Mutant("relu-neuron-is-linear", "nn", 'if self.activation == "relu":', 'if self.activation == "relu" and False:',
+           "neuron", None),
+    Mutant("layer-always-list", "nn", "return outs[0] if len(outs) == 1 else outs", "return outs",
+           "layer", "layer-always-list"),
+    Mutant("mlp-drops-last-layer", "nn", "for i in range(len(nouts))\n", "for i in range(len(nouts) - 1)\n",
+           "mlp", "mlp-last-layer"),
+    Mutant("mlp-ignores-output-activation", "nn", "output_activation if i == last else activation", "activation",
+           "mlp", "mlp-last-layer"),
+    Mutant("mlp-output-activation-everywhere", "nn", "output_activation if i == last else activation",
+           "output_activation", "mlp", "mlp-last-layer"),
+    Mutant("mlp-last-layer-always-linear", "nn", "output_activation if i == last else activation",
+           '"linear" if i == last else activation', "mlp", "mlp-last-layer"),
+    Mutant("zero-grad-rebinds", "nn", "            p.grad = 0.0\n", "            p = 0.0  # noqa\n",
+           "mlp", "zero-grad-rebinds"),
+    Mutant("zero-grad-rebinds-grad-list", "nn", "        for p in self.parameters():\n            p.grad = 0.0\n",
+           "        for g in [p.grad for p in self.parameters()]:\n            g = 0.0  # noqa\n",
+           "mlp", "zero-grad-rebinds"),
+    # -- train.py -------------------------------------------------------------
+    Mutant("mse-sum", "train", "return sum(squared_errors) / len(squared_errors)", "return sum(squared_errors)",
+           "loss", "mse-sum"),
+    Mutant("hinge-sum", "train", "return sum(margins) / len(margins)", "return sum(margins)", "loss", None),
+    Mutant("l2-without-alpha", "train", "return alpha * sum(p * p for p in parameters)",
+           "return sum(p * p for p in parameters)", "loss", None),
+    Mutant("train-no-zero-grad", "train", "        model.zero_grad()\n        loss.backward()\n",
+           "        loss.backward()\n", "training", "train-no-zero-grad"),
+    Mutant("train-zero-after-backward", "train", "        model.zero_grad()\n        loss.backward()\n",
+           "        loss.backward()\n        model.zero_grad()\n", "training", "train-zero-after-backward"),
+    Mutant("sgd-wrong-sign", "train", "        p.data -= lr * p.grad\n", "        p.data += lr * p.grad\n", "training", "sgd-wrong-sign"),
+    Mutant("train-records-after-update", "train",
+           "        sgd_step(model.parameters(), lr)\n        history.append(loss.data)\n",
+           "        sgd_step(model.parameters(), lr)\n        history.append(loss_fn([model(x) for x in xs], ys).data)\n",
+           "training", None),
+    Mutant("accuracy-zero-counts-positive", "train", "correct = sum(_sign(v) == y for v, y in zip(values, labels))",
+           "correct = sum((v >= 0) == (y > 0) for v, y in zip(values, labels))", "training", None),
+]
+
+ALTERNATIVE_DIRS = sorted(p.name for p in ALTERNATIVES.iterdir() if p.is_dir())
+
+
+def reference_copy(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for module in MODULES:
+        shutil.copy(ROOT / "solutions" / f"{module}.py", folder / f"{module}.py")
+    return folder
+
+
+def assert_full_marks(result: dict, parts: list[str], label: str) -> None:
+    for part_id in parts:
+        part = result["parts"][part_id]
+        failed = [t for t in result["tests"] if t["part"] == part_id and t["status"] != "passed"]
+        assert part["score"] == part["max_score"], f"{label}: {part_id} lost points: {failed[:1]}"
+
+
+def test_mutants_are_small_and_name_catalogued_bugs():
+    assert len(MUTANTS) >= 12
+    for mutant in MUTANTS:
+        source = (ROOT / "solutions" / f"{mutant.file}.py").read_text()
+        assert source.count(mutant.old) == 1, mutant.name
+        assert mutant.bug is None or mutant.bug in BUGS, mutant.name
+        assert MODULE_OF[mutant.part] == mutant.file, mutant.name
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
+def test_mutant_loses_points_only_in_its_module_and_is_diagnosed(tmp_path, mutant):
+    folder = reference_copy(tmp_path / "sub")
+    path = folder / f"{mutant.file}.py"
+    path.write_text(path.read_text().replace(mutant.old, mutant.new))
+    result = grade(folder)
+
+    own = result["parts"][mutant.part]
+    assert own["score"] < own["max_score"], f"{mutant.name} kept full marks in {mutant.part}"
+    untouched = [p for p, module in MODULE_OF.items() if module != mutant.file]
+    assert_full_marks(result, untouched, mutant.name)
+
+    failed = [t for t in result["tests"] if t["part"] == mutant.part and t["status"] != "passed"]
+    assert all(t["message"] and "internal grader error" not in t["message"] for t in failed), failed[:1]
+    if mutant.bug is not None:
+        tag = f"[{mutant.bug}]"
+        assert any(tag in t["message"] for t in failed), (
+            f"{mutant.name}: no failed check in {mutant.part} names {tag}; first message: {failed[0]['message']}")
+    # A diagnosis is only given when the evidence supports it: never a wrong catalogued name.
+    for t in failed:
+        for key in BUGS:
+            if f"[{key}]" in t["message"]:
+                assert key == mutant.bug, f"{mutant.name}: {t['name']} named [{key}]"
+
+
+@pytest.mark.parametrize("name", ALTERNATIVE_DIRS)
+def test_unusual_but_correct_alternative_scores_full_marks(tmp_path, name):
+    folder = reference_copy(tmp_path / "sub")
+    for file in (ALTERNATIVES / name).glob("*.py"):
+        shutil.copy(file, folder / file.name)
+    result = grade(folder)
+    assert_full_marks(result, list(result["parts"]), name)
+    assert result["score"] == result["max_score"]
+
+
+def test_there_are_enough_alternatives():
+    assert len(ALTERNATIVE_DIRS) >= 4
