@@ -83,7 +83,7 @@ def run_grade_step(workflow: dict, workspace: Path) -> tuple[dict, str]:
     step = grade_step(workflow)
     cwd = workspace / step.get("working-directory", ".")
     # GitHub runs `run:` scripts with `bash -e {0}` on Linux.
-    completed = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=cwd, env=env, capture_output=True,
+    completed = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=cwd, env=env, check=False, capture_output=True,
                                text=True, timeout=600)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     lines = dict(line.split("=", 1) for line in outputs.read_text().splitlines() if "=" in line)
@@ -120,7 +120,7 @@ def test_no_hidden_check_or_reference_reaches_the_student(repo):
 def test_public_tests_fail_on_the_skeleton_and_pass_when_filled_in(repo, tmp_path):
     def pytest_in(directory: Path) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider"], cwd=directory,
-                              capture_output=True, text=True, timeout=300)
+                              check=False, capture_output=True, text=True, timeout=300)
 
     skeleton = pytest_in(repo)
     assert skeleton.returncode == 1 and "NotImplementedError" in skeleton.stdout
@@ -131,7 +131,7 @@ def test_public_tests_fail_on_the_skeleton_and_pass_when_filled_in(repo, tmp_pat
 def test_make_classroom_writes_the_template_and_bundle(tmp_path):
     out = tmp_path / "template"
     completed = subprocess.run(["make", "-s", "classroom", f"CLASSROOM_DIR={out}"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=300)
+                               check=False, capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stderr
     assert (out / ".github" / "workflows" / "classroom.yml").is_file()
 
@@ -285,6 +285,6 @@ def test_bundle_holds_the_grader_and_grades_from_its_own_files(tmp_path, repo):
     assert not [n for n in names if "__pycache__" in n]
     submission = student_repo(repo, tmp_path / "submission")
     completed = subprocess.run([sys.executable, "-m", "autograder", "grade", str(submission), "--format", "json"],
-                               cwd=tmp_path / "grader", capture_output=True, text=True, timeout=600)
+                               cwd=tmp_path / "grader", check=False, capture_output=True, text=True, timeout=600)
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["score"] == pytest.approx(load_rubric().total)

@@ -117,13 +117,13 @@ def gradescope(tmp_path, autograder_zip) -> Path:
 def run_setup(root: Path, steps: str, *, dry_run: bool) -> subprocess.CompletedProcess:
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "SETUP_STEPS": steps, "DRY_RUN": "1" if dry_run else "0"}
     return subprocess.run(["bash", str(root / "source" / "setup.sh")], cwd=root / "source", env=env,
-                          capture_output=True, text=True, timeout=120)
+                          check=False, capture_output=True, text=True, timeout=120)
 
 
 def run_autograder(root: Path, python: str = sys.executable) -> dict:
     """Run run_autograder as Gradescope does (cwd /autograder) and return results.json."""
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "KIT_PYTHON": python}
-    completed = subprocess.run([str(root / "run_autograder")], cwd=root, env=env, capture_output=True,
+    completed = subprocess.run([str(root / "run_autograder")], cwd=root, env=env, check=False, capture_output=True,
                                text=True, timeout=600)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     results = json.loads((root / "results" / "results.json").read_text())
@@ -194,7 +194,7 @@ def test_requirements_leave_torch_to_the_cpu_index(autograder_zip):
 def test_make_gradescope_builds_the_zip(tmp_path):
     out = tmp_path / "autograder.zip"
     completed = subprocess.run(["make", "-s", "gradescope", f"GRADESCOPE_ZIP={out}"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=300)
+                               check=False, capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stderr
     assert zipfile.is_zipfile(out)
 
@@ -227,7 +227,7 @@ def test_setup_locks_the_grader_away_from_an_unprivileged_user(gradescope):
 
     def as_nobody(*command: str) -> subprocess.CompletedProcess:
         return subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command],
-                              capture_output=True, text=True, timeout=60)
+                              check=False, capture_output=True, text=True, timeout=60)
 
     for hidden in ("source/autograder/rubric.toml", "source/solutions/engine.py", "run_autograder",
                    "config/micrograd-kit/grader-secret"):

@@ -24,7 +24,7 @@ WITHHELD = "Details of this part are withheld until grades are released; its poi
 def _visibilities() -> dict[str, str]:
     """Each part's visibility from the rubric (empty if the rubric cannot be read)."""
     try:
-        from autograder.rubric import load_rubric  # noqa: PLC0415 - only the visibility is needed
+        from autograder.rubric import load_rubric
 
         return {part_id: part.visibility for part_id, part in load_rubric().parts.items()}
     except Exception:  # noqa: BLE001 - a report without visibilities is better than none

@@ -61,7 +61,7 @@ NOTHING_FOUND = "No engine.py, nn.py, train.py, micrograd_skeleton/ or notebook 
 def rubric_total() -> float:
     """The rubric's total points (the contract's default if the rubric cannot be read)."""
     try:
-        from autograder.rubric import load_rubric  # noqa: PLC0415 - only in the grader's environment
+        from autograder.rubric import load_rubric
 
         return load_rubric().total
     except Exception:  # noqa: BLE001 - a failure result must still be written
@@ -185,7 +185,7 @@ def run_grader(path: Path, output: Path, *, source: Path, timeout: float) -> tup
     command = [sys.executable, "-m", "autograder", "grade", str(path), "--format", "gradescope", "--output", str(output)]
     try:
         completed = subprocess.run(
-            command, cwd=source, capture_output=True, text=True, errors="replace", timeout=timeout,
+            command, cwd=source, check=False, capture_output=True, text=True, errors="replace", timeout=timeout,
             stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired:
