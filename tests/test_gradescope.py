@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -120,9 +121,9 @@ def run_setup(root: Path, steps: str, *, dry_run: bool) -> subprocess.CompletedP
                           check=False, capture_output=True, text=True, timeout=120)
 
 
-def run_autograder(root: Path, python: str = sys.executable) -> dict:
+def run_autograder(root: Path, python: str = sys.executable, **extra_env: str) -> dict:
     """Run run_autograder as Gradescope does (cwd /autograder) and return results.json."""
-    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "KIT_PYTHON": python}
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "KIT_PYTHON": python, **extra_env}
     completed = subprocess.run([str(root / "run_autograder")], cwd=root, env=env, check=False, capture_output=True,
                                text=True, timeout=600)
     assert completed.returncode == 0, completed.stdout + completed.stderr
@@ -326,6 +327,17 @@ def test_results_are_written_when_python_is_missing(gradescope):
     results = run_autograder(gradescope, python=str(gradescope / "no-such-python"))
     assert results["score"] == 0
     assert "could not start" in results["output"]
+
+
+def test_results_are_written_when_grading_times_out(gradescope):
+    submit_reference(gradescope / "submission")
+    results = run_autograder(gradescope, GRADE_TIMEOUT="0.2")
+    assert results["score"] == 0
+    assert results["tests"][0]["output"] == gs_run.INTERNAL_ERROR
+    # The driver stages submissions in <tmp>/gradescope-*; the grader's command line names that folder.
+    pattern = f"autograder grade {tempfile.gettempdir()}/gradescope-"
+    leftovers = subprocess.run(["pgrep", "-f", pattern], check=False, capture_output=True, text=True)
+    assert leftovers.stdout == "", "the timed-out grader must not outlive run_autograder"
 
 
 def test_rubric_visibility_reaches_results_json(gradescope):

@@ -22,9 +22,11 @@ user set up by ``setup.sh``; this driver never imports or runs it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -183,15 +185,21 @@ def _listing(staging: Path, limit: int = 20) -> str:
 def run_grader(path: Path, output: Path, *, source: Path, timeout: float) -> tuple[dict[str, Any] | None, str]:
     """Run ``python -m autograder grade PATH --format gradescope``; return (results, log for instructors)."""
     command = [sys.executable, "-m", "autograder", "grade", str(path), "--format", "gradescope", "--output", str(output)]
+    # Its own session, so that on a timeout the grader and everything it started
+    # in its process group go together.
+    process = subprocess.Popen(
+        command, cwd=source, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, errors="replace", start_new_session=True,
+    )
     try:
-        completed = subprocess.run(
-            command, cwd=source, check=False, capture_output=True, text=True, errors="replace", timeout=timeout,
-            stdin=subprocess.DEVNULL,
-        )
+        stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
         return None, f"the grader did not finish within {timeout:.0f} s"
-    log = f"$ {' '.join(command)}\nexit status {completed.returncode}\n{completed.stdout[-20_000:]}{completed.stderr[-20_000:]}"
-    if completed.returncode != 0:
+    log = f"$ {' '.join(command)}\nexit status {process.returncode}\n{stdout[-20_000:]}{stderr[-20_000:]}"
+    if process.returncode != 0:
         return None, log
     try:
         return json.loads(output.read_text()), log
