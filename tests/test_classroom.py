@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -183,6 +184,14 @@ def test_the_hidden_autograder_comes_from_an_instructor_controlled_source(workfl
     torch = template.torch_spec()
     assert f"--index-url https://download.pytorch.org/whl/cpu \"{torch}\"" in install
     assert steps["Remove the autograder"]["if"] == "always()"
+
+
+def test_the_token_never_reaches_a_step_that_runs_student_code(workflow):
+    steps = steps_by_name(workflow)
+    for name in ("Public tests (feedback only)", "Grade with the hidden autograder"):
+        assert "AUTOGRADER_TOKEN" not in json.dumps(steps[name]), name
+    text = yaml.safe_dump(workflow)
+    assert set(re.findall(r"secrets\.(\w+)", text)) == {"AUTOGRADER_TOKEN", "MICROGRAD_GRADER_SECRET"}
 
 
 def test_the_reporter_reads_the_grade_steps_result(workflow):
