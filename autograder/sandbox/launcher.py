@@ -22,6 +22,8 @@ from pathlib import Path
 from .isolation import Isolation
 
 MAX_ANSWER_BYTES = 1 << 20  # an answer is a few KB; anything bigger is hostile
+STUDENT_FILES = ("engine.py", "nn.py", "train.py")
+MAX_LINE = 1_000_000  # a 1 MiB source has fewer lines
 
 
 @dataclass(frozen=True)
@@ -55,25 +57,35 @@ class Worker:
     _part_deadline: float = math.inf
 
     def start(self) -> None:
+        if time.monotonic() > self._submission_deadline():
+            raise WorkerError("timeout", {"type": "Timeout", "message": "the submission used up its total time budget"})
         if self._part_deadline == math.inf:
             self._part_deadline = time.monotonic() + self.limits.part
         request_read, self._requests = os.pipe()
         self._answers, answer_write = os.pipe()
         try:
             self.process = self.isolation.spawn(request_read, answer_write)
+        except OSError as error:
+            raise WorkerError("crashed", {"type": "SandboxError", "message": f"the sandbox did not start ({type(error).__name__})", "where": None}) from None
         finally:
             os.close(request_read)
             os.close(answer_write)
-        self._send(self.setup)
-        answer = self._receive(self.limits.start)
-        if not answer.get("ok"):
+        try:
+            self._send(self.setup)
+            answer = self._receive(self.limits.start)
+        except WorkerError:
             self.close()
-            raise WorkerError("error", _validated_error(answer.get("error")))
+            raise
+        if not isinstance(answer, dict) or not answer.get("ok"):
+            self.close()
+            raise WorkerError("error", _validated_error(answer.get("error") if isinstance(answer, dict) else None))
 
     def call(self, probe: str, **args) -> dict:
         """Run one probe; return its observation or raise ``WorkerError``."""
         if time.monotonic() > self._part_deadline:
             raise WorkerError("timeout", {"type": "Timeout", "message": "this part used up its time budget"})
+        if time.monotonic() > self._submission_deadline():
+            raise WorkerError("timeout", {"type": "Timeout", "message": "the submission used up its total time budget"})
         if self.process is None:
             self.start()
         try:
@@ -119,8 +131,12 @@ class Worker:
                 raise
             raise WorkerError("crashed", _exit_error(self.process)) from None
 
+    def _submission_deadline(self) -> float:
+        return getattr(self.isolation, "deadline", math.inf) or math.inf
+
     def _receive(self, timeout: float) -> dict:
-        deadline = min(time.monotonic() + timeout, self._part_deadline + self.limits.probe)
+        deadline = min(time.monotonic() + timeout, self._part_deadline + self.limits.probe,
+                       self._submission_deadline() + self.limits.probe)
         header = self._read(4, deadline)
         (length,) = struct.unpack(">I", header)
         if length > MAX_ANSWER_BYTES:
@@ -168,21 +184,32 @@ def _exit_error(process: subprocess.Popen | None) -> dict:
 
 
 def _validated_error(error: object) -> dict:
-    """Keep only the expected fields, as short plain strings: the worker is untrusted."""
+    """Keep only the expected fields, short and plain: the worker is untrusted.
+
+    ``type`` is an identifier (40 characters), ``message`` printable text (200
+    characters), ``where`` one of the student's own files and a plausible line
+    number; anything else is dropped, so an error cannot carry more than a
+    short excerpt out of the sandbox.
+    """
     if not isinstance(error, dict):
         return {"type": "Error", "message": "", "where": None}
     where = error.get("where")
-    if isinstance(where, dict) and isinstance(where.get("file"), str) and isinstance(where.get("line"), int):
-        where = {"file": _clean(where["file"], 40), "line": where["line"]}
+    if (
+        isinstance(where, dict)
+        and where.get("file") in STUDENT_FILES
+        and type(where.get("line")) is int
+        and 0 < where["line"] <= MAX_LINE
+    ):
+        where = {"file": where["file"], "line": where["line"]}
     else:
         where = None
-    return {"type": _clean(error.get("type"), 40), "message": _clean(error.get("message"), 200), "where": where}
+    kind = _clean(error.get("type"), 40)
+    kind = kind if kind.replace("_", "").replace(".", "").isalnum() else "Error"
+    return {"type": kind, "message": _clean(error.get("message"), 200), "where": where}
 
 
 def _clean(text: object, cap: int) -> str:
     if not isinstance(text, str):
         return ""
-    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    text = "".join(ch if ch.isprintable() else " " for ch in text[: cap + 1])
     return text[:cap] + ("..." if len(text) > cap else "")
-
-

@@ -1,10 +1,21 @@
 """The worker: runs INSIDE the sandbox, next to the student's code.
 
-Started as ``python -I worker.py RUNTIME_DIR REQUEST_FD ANSWER_FD``: requests
-arrive on one pipe, answers leave on the other (length-prefixed JSON).  stdout and stderr go
-nowhere the grader reads, so whatever the student prints cannot pose as an
-answer.  Only the standard library is used: the sandbox interpreter may have
-nothing else.
+Two ways to start it:
+
+``python -I worker.py RUNTIME_DIR REQUEST_FD ANSWER_FD``
+    one worker: requests arrive on one pipe, answers leave on the other
+    (length-prefixed JSON).
+``python -I worker.py RUNTIME_DIR --zygote CONTROL_FD``
+    a zygote: imports the runtime once, then, for every ``fork`` request on the
+    control socket (a Unix SOCK_SEQPACKET carrying the part's two pipe ends by
+    SCM_RIGHTS), forks a worker that serves that part as above.  It is the
+    workers' child subreaper: ``kill`` removes a worker with every process it
+    started, including double-forked ones that left its process group.  No
+    student code ever runs in the zygote itself.
+
+stdout and stderr go nowhere the grader reads, so whatever the student prints
+cannot pose as an answer.  Only the standard library is used: the sandbox
+interpreter may have nothing else.
 
 Nothing here is trusted by the grader.  The worker loads the submission,
 runs probes (``probes.py``) on the trusted side's inputs and sends back plain
@@ -14,10 +25,13 @@ types and compares them with its own oracles; expected values never come here.
 
 import json
 import os
+import signal
 import struct
 import sys
+import time
 
 _write = os.write  # bound now, before any student code can rebind os.write
+_exit = os._exit
 
 
 def read_message(fd):
@@ -46,13 +60,13 @@ def _read_exactly(fd, n):
     return b"".join(chunks)
 
 
-def main():
-    runtime, requests_fd, answers_fd = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    sys.path.insert(0, runtime)
-    sys.setrecursionlimit(10_000)
+def serve(requests_fd, answers_fd):
+    """Load the part's modules as the first request says, then answer probes until EOF."""
     import probes  # noqa: PLC0415 - only importable once the runtime dir is on sys.path
 
     setup = read_message(requests_fd)
+    if setup is None:
+        return
     try:
         state = probes.load(setup)
         write_message(answers_fd, {"ok": True})
@@ -68,6 +82,154 @@ def main():
         except BaseException as error:  # noqa: BLE001
             answer = {"ok": False, "error": probes.describe_error(error, setup)}
         write_message(answers_fd, answer)
+
+
+# ----------------------------------------------------------------------------
+# The zygote
+# ----------------------------------------------------------------------------
+def _children_map():
+    """pid -> parent pid, for every live (not zombie) process this /proc shows."""
+    parents = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            if fields[0] != b"Z":
+                parents[int(name)] = int(fields[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return parents
+
+
+def _descendants(roots, parents):
+    found, frontier = set(), {pid for pid in roots if pid in parents}
+    while frontier:
+        found |= frontier
+        frontier = {pid for pid, parent in parents.items() if parent in frontier and pid not in found}
+    return found
+
+
+def _kill_all(pids):
+    for pid in pids:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+class Zygote:
+    def __init__(self, control):
+        self.control = control
+        self.me = os.getpid()
+        self.workers = {}  # pid -> exit code (Popen convention) or None while running
+
+    def reap(self):
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid in self.workers:
+                self.workers[pid] = os.waitstatus_to_exitcode(status)
+
+    def kill(self, roots):
+        """SIGKILL ``roots``, their descendants and every orphan we adopted, until none is left."""
+        for _ in range(100):
+            parents = _children_map()
+            orphans = {pid for pid, parent in parents.items() if parent == self.me and pid not in self.workers}
+            doomed = _descendants(set(roots) | orphans, parents)
+            doomed.discard(self.me)
+            if not doomed:
+                break
+            _kill_all(doomed)
+            time.sleep(0.001)
+            self.reap()
+        self.reap()
+
+    def handle(self, request, fds):
+        op = request.get("op")
+        if op == "fork":
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    self.control.close()
+                    os.setsid()
+                    serve(fds[0], fds[1])
+                except BaseException:  # noqa: BLE001 - a worker never returns into the zygote
+                    pass
+                _exit(0)
+            for fd in fds:
+                os.close(fd)
+            self.workers[pid] = None
+            return {"pid": pid}
+        for fd in fds:
+            os.close(fd)
+        if op == "kill":
+            pid = int(request["pid"])
+            self.kill([pid] if pid in self.workers else [])
+            return {"status": self.workers.get(pid)}
+        if op == "wait":
+            pid = int(request["pid"])
+            deadline = time.monotonic() + float(request.get("timeout", 0))
+            while True:
+                self.reap()
+                if self.workers.get(pid) is not None or pid not in self.workers or time.monotonic() >= deadline:
+                    return {"status": self.workers.get(pid)}
+                time.sleep(0.005)
+        return {"error": "unknown op"}
+
+    def run(self):
+        import socket  # noqa: PLC0415
+
+        self.control.send(json.dumps({"ready": True}).encode())
+        while True:
+            try:
+                message, fds, _, _ = socket.recv_fds(self.control, 1 << 16, 4)
+            except OSError:
+                break
+            if not message:
+                break
+            try:
+                request = json.loads(message)
+            except ValueError:
+                break
+            if request.get("op") == "exit":
+                break
+            self.control.send(json.dumps(self.handle(request, fds)).encode())
+        self.kill([pid for pid, code in self.workers.items() if code is None])
+
+
+def zygote(control_fd):
+    import ctypes  # noqa: PLC0415
+    import socket  # noqa: PLC0415
+
+    import probes  # noqa: F401, PLC0415 - imported once here, inherited by every worker
+
+    try:  # PR_SET_CHILD_SUBREAPER: orphans of our workers become our children, so we can kill them
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    control = socket.socket(fileno=control_fd)
+    Zygote(control).run()
+    _exit(0)
+
+
+def main():
+    runtime = sys.argv[1]
+    sys.path.insert(0, runtime)
+    sys.setrecursionlimit(10_000)
+    if sys.argv[2] == "--zygote":
+        zygote(int(sys.argv[3]))
+    else:
+        serve(int(sys.argv[2]), int(sys.argv[3]))
 
 
 if __name__ == "__main__":
