@@ -65,6 +65,8 @@ class GradingContext:
             raise self.import_failures[module]
         worker = self.workers.get(part_id)
         if worker is None:
+            for other in [p for p in self.workers if p != part_id]:
+                self.workers.pop(other).close()  # one live worker at a time: parts run one after another
             worker = self.workers[part_id] = Worker(self.isolation, self._setup(part))
             try:
                 worker.start()
@@ -156,6 +158,7 @@ def grade(path: str | os.PathLike, *, rubric: Rubric | None = None, secret: byte
             outcomes = run_checks(context)
         finally:
             context.close()
+            context.isolation.close()  # the sandbox and every process left in it
     return build_result(rubric, submission, outcomes, context.isolation.level, time.monotonic() - started)
 
 
