@@ -1,5 +1,5 @@
-"""Correct nn.py with explicit loops, int data, an if/elif activation,
-a zero_grad that walks the structure itself, and debug-free bookkeeping."""
+"""Correct nn.py with explicit loops, int data, an if/elif activation, an MLP that
+wraps its (numeric) input in Values, and a zero_grad that walks the structure itself."""
 
 import random
 
@@ -77,7 +77,7 @@ class MLP(Module):
             size = nout
 
     def __call__(self, x):
-        out = x
+        out = [Value(v) for v in x]  # the data are numbers: wrap them once
         for layer in self.layers:
             out = layer(out)
         return out
