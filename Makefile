@@ -43,3 +43,43 @@ classroom: $(SETUP)
 	@rm -rf $(CLASSROOM_DIR)
 	@$(PYTHON) -m deploy.classroom template --out $(CLASSROOM_DIR)
 	@$(PYTHON) -m deploy.classroom bundle --out build/micrograd-grader.tar.gz
+
+## The nbgrader course in assignments/ (docs/nbgrader.md).  nbgrader runs from
+## assignments/, with the venv first on PATH (it calls `alembic` for the gradebook).
+COURSE      := assignments
+ASSIGNMENTS := value_engine neural_net
+NBGRADER     = cd $(COURSE) && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" nbgrader
+.PHONY: notebooks release autograde feedback export lab
+
+## notebooks: regenerate assignments/source/ from assignments/notebook_src/ and solutions/
+notebooks: $(SETUP)
+	@$(PYTHON) tools/generate_notebooks.py
+
+## release: the student version of every assignment, in assignments/release/
+release: $(SETUP)
+	@for a in $(ASSIGNMENTS); do ($(NBGRADER) generate_assignment $$a --create --force --log-level=WARN) || exit 1; done
+	@echo "release: $(COURSE)/release/{$(shell echo $(ASSIGNMENTS) | tr ' ' ,)}"
+
+## autograde: grade assignments/submitted/<student>/<assignment>/ into the gradebook
+autograde: $(SETUP)
+	@for a in $(ASSIGNMENTS); do \
+	  if ls -d $(COURSE)/submitted/*/$$a >/dev/null 2>&1; then \
+	    ($(NBGRADER) autograde $$a --log-level=WARN) || exit 1; \
+	  else echo "autograde: no submissions of $$a under $(COURSE)/submitted/"; fi; \
+	done
+
+## feedback: HTML feedback per student in assignments/feedback/ (hidden tests removed)
+feedback: $(SETUP)
+	@for a in $(ASSIGNMENTS); do \
+	  if ls -d $(COURSE)/autograded/*/$$a >/dev/null 2>&1; then \
+	    ($(NBGRADER) generate_feedback $$a --log-level=WARN) || exit 1; fi; \
+	done
+
+## export: every grade in the gradebook as assignments/grades.csv
+export: $(SETUP)
+	@$(NBGRADER) export --to grades.csv --log-level=WARN
+	@echo "export: $(COURSE)/grades.csv"
+
+## lab: JupyterLab on the student release, with nbgrader's extensions (Validate button, ...)
+lab: release
+	@cd $(COURSE)/release && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" jupyter lab $(LAB_ARGS) $(if $(filter 0,$(shell id -u)),--allow-root)
