@@ -10,7 +10,10 @@ other styles: they must score full marks.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +96,25 @@ def reference_copy(folder: Path) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> dict[str, dict]:
+    """Every mutant and alternative, graded once, two at a time (each grade is independent)."""
+    base = tmp_path_factory.mktemp("nn_train")
+    folders: dict[str, Path] = {}
+    for mutant in MUTANTS:
+        folder = folders[mutant.name] = reference_copy(base / mutant.name)
+        path = folder / f"{mutant.file}.py"
+        path.write_text(path.read_text().replace(mutant.old, mutant.new))
+    for name in ALTERNATIVE_DIRS:
+        folder = folders[f"alternative:{name}"] = reference_copy(base / f"alternative-{name}")
+        for file in (ALTERNATIVES / name).glob("*.py"):
+            shutil.copy(file, folder / file.name)
+    jobs = max(1, min(2, os.cpu_count() or 1))
+    # spawn, not fork: the children must not inherit this pytest session's state.
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return dict(zip(folders, pool.map(grade, folders.values())))
+
+
 def assert_full_marks(result: dict, parts: list[str], label: str) -> None:
     for part_id in parts:
         part = result["parts"][part_id]
@@ -110,11 +132,8 @@ def test_mutants_are_small_and_name_catalogued_bugs():
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
-def test_mutant_loses_points_only_in_its_module_and_is_diagnosed(tmp_path, mutant):
-    folder = reference_copy(tmp_path / "sub")
-    path = folder / f"{mutant.file}.py"
-    path.write_text(path.read_text().replace(mutant.old, mutant.new))
-    result = grade(folder)
+def test_mutant_loses_points_only_in_its_module_and_is_diagnosed(graded, mutant):
+    result = graded[mutant.name]
 
     own = result["parts"][mutant.part]
     assert own["score"] < own["max_score"], f"{mutant.name} kept full marks in {mutant.part}"
@@ -135,11 +154,8 @@ def test_mutant_loses_points_only_in_its_module_and_is_diagnosed(tmp_path, mutan
 
 
 @pytest.mark.parametrize("name", ALTERNATIVE_DIRS)
-def test_unusual_but_correct_alternative_scores_full_marks(tmp_path, name):
-    folder = reference_copy(tmp_path / "sub")
-    for file in (ALTERNATIVES / name).glob("*.py"):
-        shutil.copy(file, folder / file.name)
-    result = grade(folder)
+def test_unusual_but_correct_alternative_scores_full_marks(graded, name):
+    result = graded[f"alternative:{name}"]
     assert_full_marks(result, list(result["parts"]), name)
     assert result["score"] == result["max_score"]
 

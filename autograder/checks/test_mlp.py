@@ -50,7 +50,7 @@ def ran_text(config: str, x: list[float]) -> str:
 
 def hypotheses(config: str, params: list, x: list[float]) -> dict[str, object]:
     """Outputs of known wrong MLPs: the last layer dropped or mis-activated, or no biases."""
-    nin, nouts, activation, output_activation = CONFIGS[config]
+    _, nouts, activation, output_activation = CONFIGS[config]
     right = activations(nouts, activation, output_activation)
     wrong_last = []
     for hidden in {activation, right[-1]}:

@@ -8,6 +8,7 @@ imported on first use: an engine-only grading run never pays for it.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,7 +17,7 @@ Variant = Literal["correct", "no_zero_grad", "zero_after_backward", "wrong_sign"
 
 
 def _torch():
-    import torch  # noqa: PLC0415 - lazy: importing torch takes seconds
+    import torch  # lazy: importing torch takes seconds
 
     return torch
 
@@ -158,5 +159,5 @@ def random_params(rng, sizes: list[int], min_bias: float = 0.3) -> Params:
     return [
         [[rng.uniform(-1, 1) for _ in range(nin)] + [rng.choice((-1, 1)) * rng.uniform(min_bias, 1)]
          for _ in range(nout)]
-        for nin, nout in zip(sizes, sizes[1:])
+        for nin, nout in itertools.pairwise(sizes)
     ]
