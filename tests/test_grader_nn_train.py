@@ -82,6 +82,9 @@ MUTANTS = [
            "        sgd_step(model.parameters(), lr)\n        history.append(loss.data)\n",
            "        sgd_step(model.parameters(), lr)\n        history.append(loss_fn([model(x) for x in xs], ys).data)\n",
            "training", None),
+    # hostile: kills its worker; costs the training part only (a fresh worker serves every other part)
+    Mutant("train-exits-the-worker", "train", "    history = []\n", "    __import__('os')._exit(0)\n",
+           "training", None),
     Mutant("accuracy-zero-counts-positive", "train", "correct = sum(_sign(v) == y for v, y in zip(values, labels))",
            "correct = sum((v >= 0) == (y > 0) for v, y in zip(values, labels))", "training", None),
 ]
