@@ -164,7 +164,7 @@ def test_release_has_no_solutions_or_hidden_tests(course):
     # lines of the reference solution each release must not contain (neural_net hands out the engine)
     solution_lines = {
         "value_engine": ("self.grad += out.grad", "topo.append(node)", "math.tanh(self.data)"),
-        "neural_net": ("squared_errors", "p.data -= lr * p.grad", "for _ in range(nout)]", "return self.w + [self.b]"),
+        "neural_net": ("squared_errors", "history.append(loss.data)", "for _ in range(nout)]", "return self.w + [self.b]"),
     }
     for assignment, lines in solution_lines.items():
         text = (course["dir"] / "release" / assignment / f"{assignment}.ipynb").read_text()
@@ -211,7 +211,9 @@ def test_os_exit_in_one_method_loses_only_that_part(course):
 
 def test_nbgrader_and_command_line_agree(course):
     """The same notebook gets the same per-part scores from `python -m autograder grade`."""
-    for key, grades in course["grades"].items():
+    # three submissions keep the test short: a bug, a crash, and the other assignment
+    for key in ("value_engine/c_relu_bug", "value_engine/e_os_exit", "neural_net/a_solution"):
+        grades = course["grades"][key]
         assignment, student = key.split("/")
         notebook = course["dir"] / "submitted" / student / assignment / f"{assignment}.ipynb"
         done = subprocess.run(

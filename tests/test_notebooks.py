@@ -211,3 +211,46 @@ def test_os_exit_in_notebook_code_does_not_kill_the_kernel(tmp_path):
     nb = run(nb, tmp_path, timeout=60)
     assert errors(nb.cells[1])[0].ename == "RuntimeError"
     assert nb.cells[2].outputs[0].text == "still alive\n"
+
+
+@pytest.mark.slow
+def test_jupyterlab_serves_the_release_with_nbgrader_extensions(release, tmp_path):
+    """What `make lab` starts: JupyterLab on the release, nbgrader's extensions enabled.
+
+    A server-level smoke test: no headless browser is installed here to render the page.
+    """
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = "micrograd-test"
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", JUPYTER_RUNTIME_DIR=str(tmp_path))
+    server = subprocess.Popen(
+        [str(BIN / "jupyter"), "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1", "--allow-root",
+         f"--ServerApp.token={token}", f"--ServerApp.root_dir={release}"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+    def get(path: str) -> tuple[int, str]:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}?token={token}", timeout=10) as response:
+            return response.status, response.read().decode()
+
+    try:
+        for _ in range(120):
+            try:
+                get("/api/status")
+                break
+            except OSError:
+                time.sleep(0.25)
+        status, body = get("/api/contents/value_engine/value_engine.ipynb")
+        assert status == 200 and json.loads(body)["type"] == "notebook"
+        status, page = get("/lab/tree/value_engine/value_engine.ipynb")
+        assert status == 200 and "JupyterLab" in page
+        extensions = {e["name"]: e for e in json.loads(get("/lab/api/extensions")[1])}
+        assert extensions["jupyter-nbgrader"]["enabled"] and extensions["jupyter-nbgrader"]["status"] == "ok"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
