@@ -32,7 +32,8 @@ class Limits:
 
     start: float = 10.0  # interpreter start + importing the student's modules
     probe: float = 5.0  # one probe
-    part: float = 20.0  # all probes of one part together
+    part: float = 15.0  # all probes of one part together
+    timeouts: int = 2  # after this many probes hung, the part's other probes are not run
 
 
 class WorkerError(Exception):
@@ -55,6 +56,7 @@ class Worker:
     _requests: int = -1
     _answers: int = -1
     _part_deadline: float = math.inf
+    _timeouts: int = 0
 
     def start(self) -> None:
         if time.monotonic() > self._submission_deadline():
@@ -84,6 +86,8 @@ class Worker:
         """Run one probe; return its observation or raise ``WorkerError``."""
         if time.monotonic() > self._part_deadline:
             raise WorkerError("timeout", {"type": "Timeout", "message": "this part used up its time budget"})
+        if self._timeouts >= self.limits.timeouts:
+            raise WorkerError("timeout", {"type": "Timeout", "message": "not run: earlier probes of this part did not finish in time"})
         if time.monotonic() > self._submission_deadline():
             raise WorkerError("timeout", {"type": "Timeout", "message": "the submission used up its total time budget"})
         if self.process is None:
@@ -91,8 +95,9 @@ class Worker:
         try:
             self._send({"probe": probe, "args": args})
             answer = self._receive(self.limits.probe)
-        except WorkerError:
+        except WorkerError as error:
             self.close()  # a fresh worker for the next probe
+            self._timeouts += error.status == "timeout"
             raise
         if not isinstance(answer, dict):
             raise WorkerError("error", {"type": "ProtocolError", "message": "malformed answer"})
