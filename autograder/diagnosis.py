@@ -137,11 +137,11 @@ def diagnose_op(part: str, expr: str, inputs: dict, obs: dict, expected_data: fl
         return advice("detached")
     grads = obs.get("grads", {})
     names = list(expected_grads)
-    if all(g == 0 for g in grads.values()) and any(abs(e) > 1e-9 for e in expected_grads.values()):
-        if obs.get("has_backward_attribute"):
-            return advice("backward-not-underscore")
-        if obs.get("backward_unset"):
-            return advice("backward-never-set")
+    # Some computed node holds a `backward` attribute of its own, or never got a `_backward`.
+    if obs.get("has_backward_attribute"):
+        return advice("backward-not-underscore")
+    if obs.get("backward_unset"):
+        return advice("backward-never-set")
     for bug, wrong in (bug_grads or {}).items():
         if all(close(grads.get(n), g, rel=1e-4, abs_tol=1e-6) for n, g in wrong.items()):
             return advice(bug)

@@ -133,3 +133,16 @@ def run_case(probe, rng: random.Random, part: str, template: str, out_kind: str 
     twin = instantiate(swapped, random.Random(constants_seed)) if swapped else None
     inputs = {n: abs(x) if positive else x for n in names_in(expr) for x in [away_from_zero(rng, low, high)]}
     check_expression(probe, part, expr, inputs, draw_out_grad(rng, out_kind), twin)
+
+
+def cases(templates) -> list:
+    """(template, out.grad kind) pairs: every template with out.grad != 1, and the first also with 1.
+
+    out.grad != 1 catches everything out.grad = 1 does (and a missing chain
+    factor too); the plain first case gives the student the simplest failure to read.
+    """
+    import pytest  # noqa: PLC0415 - only the check modules call this, under pytest
+
+    templates = list(templates)
+    pairs = [(templates[0], "one")] + [(t, "other") for t in templates]
+    return [pytest.param(t, kind, id=f"{t} (out.grad {'1' if kind == 'one' else '!= 1'})") for t, kind in pairs]

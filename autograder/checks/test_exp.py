@@ -2,7 +2,7 @@
 
 import pytest
 
-from .ops import run_case
+from .ops import cases, run_case
 
 PART = "exp"
 
@@ -10,7 +10,6 @@ EXPRESSIONS = ["a.exp()", "(a * b).exp()", "a.exp() * a", "(-a).exp()", "(a + C)
                "a.exp() + a.exp()"]
 
 
-@pytest.mark.parametrize("out_grad", ["one", "other"])
-@pytest.mark.parametrize("template", EXPRESSIONS)
+@pytest.mark.parametrize(("template", "out_grad"), cases(EXPRESSIONS))
 def test_exp(probe, rng, template, out_grad):
     run_case(probe, rng, PART, template, out_grad, low=0.1, high=2.5)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from .ops import run_case
+from .ops import cases, run_case
 
 PART = "pow"
 
@@ -13,13 +13,11 @@ INT_EXPONENTS = ["a ** K", "a ** 2", "a ** (-1)", "a ** (-2)", "(a * b) ** K", "
 FLOAT_EXPONENTS = ["a ** 0.5", "a ** C", "(a * b) ** C"]
 
 
-@pytest.mark.parametrize("out_grad", ["one", "other"])
-@pytest.mark.parametrize("template", INT_EXPONENTS)
+@pytest.mark.parametrize(("template", "out_grad"), cases(INT_EXPONENTS))
 def test_pow(probe, rng, template, out_grad):
     run_case(probe, rng, PART, template, out_grad)
 
 
-@pytest.mark.parametrize("out_grad", ["one", "other"])
-@pytest.mark.parametrize("template", FLOAT_EXPONENTS)
+@pytest.mark.parametrize(("template", "out_grad"), cases(FLOAT_EXPONENTS))
 def test_pow_fractional(probe, rng, template, out_grad):
     run_case(probe, rng, PART, template, out_grad, positive=True)

@@ -2,26 +2,31 @@
 
 import pytest
 
-from .ops import away_from_zero, check_expression, draw_out_grad, run_case
+from .ops import away_from_zero, cases, check_expression, draw_out_grad, run_case
 
 PART = "relu"
 
 # Arguments of relu stay at least 0.25 away from 0 here, so finite differences apply.
-EXPRESSIONS = ["a.relu()", "(a * b).relu()", "a.relu() * a", "a.relu() + a.relu()", "(a * b).relu() * b"]
+EXPRESSIONS = ["a.relu()", "(a * b).relu()", "(a * b).relu() * b"]
+# Reuse: with positive inputs, so that every use contributes a gradient (a lost one shows).
+REUSE = ["a.relu() * a", "a.relu() + a.relu()", "(a * b).relu() * a"]
 
 
-@pytest.mark.parametrize("out_grad", ["one", "other"])
-@pytest.mark.parametrize("template", EXPRESSIONS)
+@pytest.mark.parametrize("sign", [1, -1])
+def test_relu_each_side(probe, rng, sign):
+    """A positive input passes the gradient through; a negative one gets none."""
+    x = sign * rng.uniform(0.1, 5.0)
+    check_expression(probe, PART, "a.relu()", {"a": x}, draw_out_grad(rng, "other"))
+
+
+@pytest.mark.parametrize(("template", "out_grad"), cases(EXPRESSIONS))
 def test_relu(probe, rng, template, out_grad):
     run_case(probe, rng, PART, template, out_grad)
 
 
-@pytest.mark.parametrize("sign", [1, -1])
-@pytest.mark.parametrize("out_grad", ["one", "other"])
-def test_relu_each_side(probe, rng, sign, out_grad):
-    """A positive input passes the gradient through; a negative one gets none."""
-    x = sign * rng.uniform(0.1, 5.0)
-    check_expression(probe, PART, "a.relu()", {"a": x}, draw_out_grad(rng, out_grad))
+@pytest.mark.parametrize(("template", "out_grad"), cases(REUSE))
+def test_relu_reuse(probe, rng, template, out_grad):
+    run_case(probe, rng, PART, template, out_grad, positive=True)
 
 
 @pytest.mark.parametrize("case", ["leaf", "difference", "product"])

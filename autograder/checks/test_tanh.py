@@ -2,7 +2,7 @@
 
 import pytest
 
-from .ops import away_from_zero, check_expression, draw_out_grad, run_case
+from .ops import away_from_zero, cases, check_expression, draw_out_grad, run_case
 
 PART = "tanh"
 
@@ -10,8 +10,7 @@ EXPRESSIONS = ["a.tanh()", "(a * b).tanh()", "a.tanh() * a", "(a + C).tanh()", "
                "a.tanh() + a.tanh()"]
 
 
-@pytest.mark.parametrize("out_grad", ["one", "other"])
-@pytest.mark.parametrize("template", EXPRESSIONS)
+@pytest.mark.parametrize(("template", "out_grad"), cases(EXPRESSIONS))
 def test_tanh(probe, rng, template, out_grad):
     run_case(probe, rng, PART, template, out_grad, low=0.05, high=2.5)
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from .ops import run_case
+from .ops import cases, run_case
 
 PART = "truediv"
 
@@ -20,7 +20,6 @@ EXPRESSIONS = {
 }
 
 
-@pytest.mark.parametrize("out_grad", ["one", "other"])
-@pytest.mark.parametrize("template", EXPRESSIONS)
+@pytest.mark.parametrize(("template", "out_grad"), cases(EXPRESSIONS))
 def test_truediv(probe, rng, template, out_grad):
     run_case(probe, rng, PART, template, out_grad, swapped=EXPRESSIONS[template])

@@ -197,11 +197,16 @@ def probe_op(state, expr, inputs, out_grad, propagate_mode="grader"):
         return observation
     observation["data"] = number(out.data)
     observation["data_type"] = type_name(out.data)
-    reachable = {id(node) for node in nodes_below(out)}
+    below = nodes_below(out)
+    reachable = {id(node) for node in below}
     observation["reaches"] = {name: id(leaf) in reachable and leaf is not out for name, leaf in leaves.items()}
+    # Over every computed node, not only out: the op under test may sit inside the expression.
+    inner = [node for node in below if _children(node)]
     fresh_leaf_code = getattr(getattr(V(0.0), "_backward", None), "__code__", None)
-    observation["backward_unset"] = getattr(getattr(out, "_backward", None), "__code__", None) is fresh_leaf_code
-    observation["has_backward_attribute"] = "backward" in getattr(out, "__dict__", {})
+    observation["backward_unset"] = any(
+        getattr(getattr(node, "_backward", None), "__code__", None) is fresh_leaf_code for node in inner
+    )
+    observation["has_backward_attribute"] = any("backward" in getattr(node, "__dict__", {}) for node in inner)
     if propagate_mode == "student":
         out.backward()
     else:
