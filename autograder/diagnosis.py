@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 from .oracles.numeric import close
 
@@ -107,7 +108,8 @@ def _engine_error(part: str, kind: str, message: str) -> str | None:
 def diagnose_op(part: str, expr: str, inputs: dict, obs: dict, expected_data: float,
                 expected_grads: dict, out_grad: float, swapped_data: float | None = None, *,
                 bug_grads: dict[str, dict[str, float]] | None = None,
-                separately_ok: bool | None = None) -> str | None:
+                separately_ok: bool | None = None,
+                ask: Callable[[str, dict], dict | None] | None = None) -> str | None:
     """Name the bug behind a wrong operation result, from the probe's observation.
 
     ``bug_grads`` maps a catalogued bug to the gradients that bug would give
@@ -115,6 +117,8 @@ def diagnose_op(part: str, expr: str, inputs: dict, obs: dict, expected_data: fl
     ``separately_ok`` says whether the same expression with every reused
     operand replaced by a distinct Value of the same value came out right
     (None: not tried): reuse alone failing means contributions are lost.
+    ``ask(expr, inputs)`` runs another expression in the same worker (None if
+    it raised), for rules that need a second observation.
     """
     if not obs.get("is_value"):
         return advice("not-a-value")
@@ -130,9 +134,9 @@ def diagnose_op(part: str, expr: str, inputs: dict, obs: dict, expected_data: fl
     reaches = obs.get("reaches", {})
     unreached = [name for name, ok in reaches.items() if not ok]
     if unreached:
-        if part == "neg_sub" and expr.startswith("-"):
+        if part == "neg_sub" and (expr.startswith("-") or _negation_detached(ask, inputs)):
             return advice("neg-detached")
-        if part == "truediv" and _numerator_names(expr) & set(unreached):
+        if part == "truediv" and (_numerator_names(expr) & set(unreached) or _numerator_detached(ask, inputs)):
             return advice("truediv-numerator-detached")
         return advice("detached")
     grads = obs.get("grads", {})
@@ -142,6 +146,10 @@ def diagnose_op(part: str, expr: str, inputs: dict, obs: dict, expected_data: fl
         return advice("backward-not-underscore")
     if obs.get("backward_unset"):
         return advice("backward-never-set")
+    if part == "neg_sub" and _negation_detached(ask, inputs):
+        return advice("neg-detached")
+    if part == "truediv" and _numerator_detached(ask, inputs):
+        return advice("truediv-numerator-detached")
     for bug, wrong in (bug_grads or {}).items():
         if all(close(grads.get(n), g, rel=1e-4, abs_tol=1e-6) for n, g in wrong.items()):
             return advice(bug)
@@ -151,6 +159,9 @@ def diagnose_op(part: str, expr: str, inputs: dict, obs: dict, expected_data: fl
         return advice("missing-chain-factor")
     if part == "exp" and all(close(grads.get(n), inputs[n] * out_grad) for n in names):
         return advice("exp-grad-uses-input")
+    simulated = _matching_simulated_bug(part, expr, inputs, out_grad, grads, expected_grads)
+    if simulated:
+        return advice(simulated)
     if part == "pow":
         return _diagnose_pow(expr, inputs, grads, out_grad)
     # A lone elementary function with the right value and a wrong gradient: its local derivative is wrong.
@@ -159,6 +170,24 @@ def diagnose_op(part: str, expr: str, inputs: dict, obs: dict, expected_data: fl
     if part == "relu" and re.fullmatch(r"a\.relu\(\)", expr):
         return advice("relu-grad-at-zero") if inputs.get("a") == 0 else advice("relu-grad")
     return None
+
+
+def _negation_detached(ask: Callable[[str, dict], dict | None] | None, inputs: dict) -> bool:
+    """Does ``-x`` alone come back as a Value that does not reach ``x``?"""
+    if ask is None or not inputs:
+        return False
+    name = next(iter(inputs))
+    obs = ask(f"-{name}", {name: inputs[name]})
+    return bool(obs and obs.get("is_value") and obs.get("reaches") and not all(obs["reaches"].values()))
+
+
+def _numerator_detached(ask: Callable[[str, dict], dict | None] | None, inputs: dict) -> bool:
+    """Does ``x / y`` of two Values alone come back as a Value that does not reach ``x``?"""
+    if ask is None or not inputs:
+        return False
+    x = next(iter(inputs.values()))
+    obs = ask("x / y", {"x": x, "y": 2.0})
+    return bool(obs and obs.get("is_value") and obs.get("reaches", {}).get("x") is False)
 
 
 def _finite(x) -> bool:
@@ -183,6 +212,140 @@ def _diagnose_pow(expr: str, inputs: dict, grads: dict, out_grad: float) -> str 
     if close(grads.get("a"), k * x**k * out_grad):
         return advice("pow-exponent-not-reduced")
     return None
+
+
+# -- engine operations: simulated bugs ------------------------------------------------
+# A tiny engine of the grader's own that can reproduce one catalogued gradient
+# bug in the operations of one part, so that a wrong gradient inside a larger
+# expression (``(a ** 2) ** 3``, ``a.exp() * b``) can still be named.  Only
+# bugs whose effect does not depend on the order of propagation are simulated.
+_PART_OPS = {
+    "add": {"add"}, "mul": {"mul"}, "pow": {"pow"}, "neg_sub": {"neg", "sub"}, "truediv": {"div"},
+    "exp": {"exp"}, "tanh": {"tanh"}, "relu": {"relu"},
+}
+_SIMULATED_BUGS = {  # bug -> the parts whose ops it can affect
+    "missing-chain-factor": set(_PART_OPS),
+    "pow-exponent-not-reduced": {"pow"},
+    "exp-grad-uses-input": {"exp"},
+    "tanh-grad": {"tanh"},
+    "relu-grad-at-zero": {"relu"},
+}
+
+
+class _Sim:
+    """A float with a gradient tape: ``parents`` holds (node, local derivative) pairs."""
+
+    bug: str | None = None
+    ops: set[str] = set()
+
+    def __init__(self, data: float, op: str = "", parents: tuple = (), x: float = 0.0):
+        self.data, self.op, self.parents, self.x = float(data), op, parents, x
+
+    @staticmethod
+    def _lift(v) -> "_Sim":
+        return v if isinstance(v, _Sim) else _Sim(v)
+
+    def _make(self, data, op, parents, local_if_buggy=None):
+        """A result node; under the simulated bug, an op of the part gets the bug's local derivative."""
+        if op in _Sim.ops and local_if_buggy is not None:
+            parents = local_if_buggy
+        return _Sim(data, op, parents)
+
+    def __add__(self, o):
+        o = _Sim._lift(o)
+        return self._make(self.data + o.data, "add", ((self, 1.0), (o, 1.0)))
+
+    def __radd__(self, o):
+        return _Sim._lift(o) + self
+
+    def __mul__(self, o):
+        o = _Sim._lift(o)
+        return self._make(self.data * o.data, "mul", ((self, o.data), (o, self.data)))
+
+    def __rmul__(self, o):
+        return _Sim._lift(o) * self
+
+    def __neg__(self):
+        return self._make(-self.data, "neg", ((self, -1.0),))
+
+    def __sub__(self, o):
+        o = _Sim._lift(o)
+        return self._make(self.data - o.data, "sub", ((self, 1.0), (o, -1.0)))
+
+    def __rsub__(self, o):
+        return _Sim._lift(o) - self
+
+    def __truediv__(self, o):
+        o = _Sim._lift(o)
+        return self._make(self.data / o.data, "div", ((self, 1 / o.data), (o, -self.data / o.data**2)))
+
+    def __rtruediv__(self, o):
+        return _Sim._lift(o) / self
+
+    def __pow__(self, k):
+        x = self.data
+        wrong = ((self, k * x**k),) if _Sim.bug == "pow-exponent-not-reduced" else None
+        return self._make(x**k, "pow", ((self, k * x ** (k - 1)),), wrong)
+
+    def exp(self):
+        e = math.exp(self.data)
+        wrong = ((self, self.data),) if _Sim.bug == "exp-grad-uses-input" else None
+        return self._make(e, "exp", ((self, e),), wrong)
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        wrong = ((self, 1 - self.data**2),) if _Sim.bug == "tanh-grad" else None
+        return self._make(t, "tanh", ((self, 1 - t * t),), wrong)
+
+    def relu(self):
+        x = self.data
+        wrong = ((self, 1.0 if x >= 0 else 0.0),) if _Sim.bug == "relu-grad-at-zero" else None
+        return self._make(max(x, 0.0), "relu", ((self, 1.0 if x > 0 else 0.0),), wrong)
+
+
+def _simulate(bug: str, part: str, expr: str, inputs: dict, out_grad: float) -> dict[str, float] | None:
+    """The gradients ``expr`` would get if the ops of ``part`` had ``bug`` (None if it cannot be run)."""
+    _Sim.bug, _Sim.ops = bug, _PART_OPS.get(part, set())
+    try:
+        leaves = {k: _Sim(v) for k, v in inputs.items()}
+        out = eval(expr, {"__builtins__": {}}, dict(leaves))  # noqa: S307 - the grader's own expression
+        if not isinstance(out, _Sim):
+            return None
+        order, seen, stack = [], set(), [(out, False)]
+        while stack:  # outputs before inputs, each node once
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+            elif id(node) not in seen:
+                seen.add(id(node))
+                stack.append((node, True))
+                stack.extend((p, False) for p, _ in node.parents)
+        grad = {id(out): out_grad}
+        for node in reversed(order):
+            g = grad.get(id(node), 0.0)
+            chain = 1.0 if bug == "missing-chain-factor" and node.op in _Sim.ops else g
+            for parent, local in node.parents:
+                grad[id(parent)] = grad.get(id(parent), 0.0) + local * chain
+        return {k: grad.get(id(leaf), 0.0) for k, leaf in leaves.items()}
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    finally:
+        _Sim.bug, _Sim.ops = None, set()
+
+
+def _matching_simulated_bug(part: str, expr: str, inputs: dict, out_grad: float, grads: dict,
+                            expected: dict) -> str | None:
+    """The one simulated bug whose gradients the observation matches (and the right answer does not)."""
+    matches = []
+    for bug, parts in _SIMULATED_BUGS.items():
+        if part not in parts:
+            continue
+        wrong = _simulate(bug, part, expr, inputs, out_grad)
+        if wrong is None or all(close(wrong[k], expected[k], rel=1e-4, abs_tol=1e-6) for k in expected):
+            continue  # this case cannot tell the bug from the right answer
+        if all(close(grads.get(k), wrong[k], rel=1e-4, abs_tol=1e-6) for k in expected):
+            matches.append(bug)
+    return matches[0] if len(matches) == 1 else None
 
 
 # -- engine backward --------------------------------------------------------------

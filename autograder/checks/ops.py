@@ -82,7 +82,13 @@ def check_expression(probe, part: str, expr: str, inputs: dict[str, float], out_
 
     def why() -> str | None:
         return diagnose_op(part, expr, inputs, obs, expected_data, expected, out_grad, swapped_data,
-                           bug_grads=bug_grads, separately_ok=separately_ok())
+                           bug_grads=bug_grads, separately_ok=separately_ok(), ask=ask)
+
+    def ask(other_expr: str, other_inputs: dict[str, float]) -> dict | None:
+        try:
+            return probe("op", expr=other_expr, inputs=other_inputs, out_grad=out_grad)
+        except Exception:  # noqa: BLE001 - a failure here only means no diagnosis
+            return None
 
     def separately_ok() -> bool | None:
         """Is the same arithmetic right when no operand is reused?  (Asked only to diagnose.)"""

@@ -18,7 +18,7 @@ EXPRESSIONS = {
     "K - a": "a - K",
     "a - a": None,
     "b - a * b": None,
-    "C - a - b": None,
+    "C - a - b": "a - C - b",
 }
 
 
