@@ -173,10 +173,11 @@ _results: dict[str, dict] = {}  # content digest -> grader result: one grading p
 
 
 @cache
-def _part_modules() -> dict[str, str]:
+def _rubric_parts() -> dict:
+    """Part id -> rubric Part (module, points, title)."""
     from .rubric import load_rubric
 
-    return {part.id: part.module for part in load_rubric().parts.values()}
+    return dict(load_rubric().parts)
 
 
 def _executed_cells() -> list[tuple[str, str | None]]:
@@ -190,23 +191,27 @@ def _executed_cells() -> list[tuple[str, str | None]]:
     return [(source, None) for source in history if isinstance(source, str)]
 
 
-def grade_module(module: str, source: str | None) -> dict:
-    """The grader's result for one module's source (the other modules absent), cached by content."""
+def grade_module(module: str, source: str) -> dict:
+    """The grader's result for one module's source (the other modules absent), cached by content.
+
+    A failed run (``{"error": ...}``) is not cached: running the cell again retries.
+    """
     key = hashlib.sha256(f"{module}\0{source}".encode()).hexdigest()
-    if key not in _results:
-        _results[key] = _run_grader({module: source} if source is not None else {})
-    return _results[key]
+    if key in _results:
+        return _results[key]
+    result = _run_grader({module: source})
+    if "error" not in result:
+        _results[key] = result
+    return result
 
 
 def _run_grader(sources: dict[str, str]) -> dict:
-    """``python -m autograder grade`` on the sources, in a child process; {} if it failed."""
+    """``python -m autograder grade`` on the sources, in a child process; {"error": ...} if it failed."""
     with tempfile.TemporaryDirectory(prefix="micrograd-nb-") as tmp:
         folder = Path(tmp) / "submission"
         folder.mkdir()
         for module, text in sources.items():
             (folder / f"{module}.py").write_text(text)
-        if not sources:  # the grader wants a usable folder: an empty module set is a missing submission
-            (folder / "README").write_text("no module cells were run\n")
         out = Path(tmp) / "result.json"
         command = [sys.executable, "-m", "autograder", "grade", str(folder), "--format", "json", "--output", str(out)]
         try:
@@ -223,10 +228,13 @@ def _run_grader(sources: dict[str, str]) -> dict:
 
 
 def _live_result(part: str) -> tuple[dict, str | None]:
-    module = _part_modules().get(part)
-    if module is None:
-        raise KeyError(f"unknown part {part!r}; the rubric has {sorted(_part_modules())}")
+    parts = _rubric_parts()
+    if part not in parts:
+        raise KeyError(f"unknown part {part!r}; the rubric has {sorted(parts)}")
+    module = parts[part].module
     source = modules_from_cells(_executed_cells()).get(module)
+    if source is None:  # nothing to grade: no need to start the grader
+        return {"parts": {p.id: {"score": 0.0, "max_score": p.points} for p in parts.values()}, "tests": []}, None
     return grade_module(module, source), source
 
 
@@ -254,7 +262,7 @@ def format_part(part: str, result: dict, has_source: bool = True) -> str:
     except (KeyError, TypeError):
         return f"{part}: the grader returned no result for this part"
     lines = [f"{part}: {mine['score']:g} / {mine['max_score']:g} points"]
-    module = _part_modules().get(part, "")
+    module = _rubric_parts()[part].module if part in _rubric_parts() else ""
     if not has_source:
         lines.append(f"  No cell defining {module}.py's code has been run yet: run the cells above first.")
         return "\n".join(lines)
@@ -267,15 +275,22 @@ def format_part(part: str, result: dict, has_source: bool = True) -> str:
         lines[0] += f": all {len(tests)} checks passed"
     elif tests:
         lines[0] += f": {len(tests) - len(failed)} of {len(tests)} checks passed"
-    for test in failed[:MAX_MESSAGES]:
+    # The same bug usually fails many checks the same way: show each distinct diagnosis once.
+    shown, causes = 0, set()
+    for test in failed:
         message = str(test.get("message", "")).strip()
+        cause = "\n".join(line for line in message.splitlines() if not line.lstrip().startswith("Ran:"))
+        if cause in causes or shown == MAX_MESSAGES:
+            continue
+        causes.add(cause)
+        shown += 1
         if len(message) > MAX_MESSAGE_CHARS:
             message = message[:MAX_MESSAGE_CHARS] + " ..."
         name = str(test.get("name", "")).removeprefix(f"{part}: ")
         lines.append(f"  x {name} [{test.get('status')}]")
         lines += [f"      {line}" for line in message.splitlines()]
-    if len(failed) > MAX_MESSAGES:
-        lines.append(f"  ... and {len(failed) - MAX_MESSAGES} more failed checks")
+    if len(failed) > shown:
+        lines.append(f"  ({len(failed) - shown} more failed checks, with the same or a related cause)")
     return "\n".join(lines)
 
 

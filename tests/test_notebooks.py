@@ -254,3 +254,10 @@ def test_jupyterlab_serves_the_release_with_nbgrader_extensions(release, tmp_pat
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_checks_before_any_code_cell_ran_score_zero_and_say_why(capsys):
+    """Outside a kernel nothing has run: 0 points, a hint, and no grader started."""
+    assert notebooks.score("add") == 0.0
+    notebooks.report("relu")
+    assert "No cell defining engine.py's code has been run yet" in capsys.readouterr().out
