@@ -23,9 +23,10 @@ test: $(SETUP)
 skeleton: $(SETUP)
 	@$(PYTHON) tools/generate_skeleton.py
 
-## bench: speed of the reference engine (and, later, of grading)
+## bench: speed of the reference engine and of grading (cold grade, batch, memory, nbgrader)
 bench: $(SETUP)
-	@$(PYTHON) benchmarks/bench_engine.py
+	@if [ -f benchmarks/bench_engine.py ]; then $(PYTHON) benchmarks/bench_engine.py; fi
+	@$(PYTHON) benchmarks/bench_grading.py
 
 clean:
 	rm -rf $(VENV) build

@@ -49,6 +49,9 @@ def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None
     out.mkdir(parents=True, exist_ok=True)
     submissions = sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
     jobs = max(1, jobs or os.cpu_count() or 1)
+    for stale in out.glob("*/.*.tmp"):  # half-written files of a batch that was killed
+        with contextlib.suppress(OSError):
+            stale.unlink()
     todo = [s for s in submissions if force or load_result(out / s.name) is None]
     failures: dict[str, str] = {}
     if todo:

@@ -1,0 +1,4 @@
+# hostile: an infinite loop at import
+# module: engine
+while True:
+    pass

@@ -1,0 +1,4 @@
+# hostile: a syntax error (nn.py)
+# module: nn
+def broken(:
+    pass

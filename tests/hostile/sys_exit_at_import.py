@@ -1,0 +1,4 @@
+# hostile: sys.exit at import
+# module: engine
+import sys
+sys.exit(0)
