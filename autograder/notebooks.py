@@ -4,9 +4,10 @@ Two entry points share one rule for which code cells make up which module:
 
 * ``extract_modules(paths)`` reads submitted ``.ipynb`` files (for
   ``python -m autograder grade NOTEBOOK``);
-* ``report(part)`` / ``score(part)`` run inside a student's or nbgrader's
-  kernel and grade the cells that kernel has executed (``In``), because
-  nbgrader executes a notebook without writing it to disk first.
+* ``report(part)`` / ``score(part)`` run inside a kernel.  In a student's
+  kernel they grade the cells it has executed (``In``): what the student ran,
+  saved or not.  Under ``nbgrader autograde`` they grade the submitted file
+  (see ``submitted_notebooks``), exactly as the command line does.
 
 The rule: a code cell belongs to a module when the generator tagged it
 (metadata ``{"micrograd": {"module": "engine"}}``) or when it defines at top
@@ -191,18 +192,35 @@ def _executed_cells() -> list[tuple[str, str | None]]:
     return [(source, None) for source in history if isinstance(source, str)]
 
 
-def grade_module(module: str, source: str) -> dict:
-    """The grader's result for one module's source (the other modules absent), cached by content.
+def grade_modules(sources: dict[str, str]) -> dict:
+    """The grader's result for these module sources, cached by content.
 
     A failed run (``{"error": ...}``) is not cached: running the cell again retries.
     """
-    key = hashlib.sha256(f"{module}\0{source}".encode()).hexdigest()
+    key = hashlib.sha256(json.dumps(sources, sort_keys=True).encode()).hexdigest()
     if key in _results:
         return _results[key]
-    result = _run_grader({module: source})
+    result = _run_grader(sources)
     if "error" not in result:
         _results[key] = result
     return result
+
+
+def submitted_notebooks(cwd: Path | None = None) -> list[Path] | None:
+    """Under ``nbgrader autograde``, the submitted notebooks this kernel is grading; else None.
+
+    nbgrader runs a submission in ``<course>/autograded/<student>/<assignment>/``
+    without writing the notebook there first; the student's file is in
+    ``<course>/submitted/<student>/<assignment>/``.  Grading that file, rather
+    than the kernel's history, gives exactly what ``python -m autograder grade``
+    gives on it, with one grading run for the whole notebook.
+    """
+    cwd = cwd or Path.cwd()
+    if cwd.parent.parent.name != "autograded":
+        return None
+    folder = cwd.parent.parent.parent / "submitted" / cwd.parent.name / cwd.name
+    found = sorted(p for p in folder.glob("*.ipynb") if p.is_file())
+    return found or None
 
 
 def _run_grader(sources: dict[str, str]) -> dict:
@@ -228,14 +246,19 @@ def _run_grader(sources: dict[str, str]) -> dict:
 
 
 def _live_result(part: str) -> tuple[dict, str | None]:
+    """The grader's result for the module holding ``part``, and that module's source."""
     parts = _rubric_parts()
     if part not in parts:
         raise KeyError(f"unknown part {part!r}; the rubric has {sorted(parts)}")
     module = parts[part].module
-    source = modules_from_cells(_executed_cells()).get(module)
-    if source is None:  # nothing to grade: no need to start the grader
+    files = submitted_notebooks()
+    if files is not None:  # nbgrader autograde: the submitted file, as the command line reads it
+        sources = extract_modules(files)
+    else:  # a student's kernel: the cells run so far; only this part's module, so others cannot interfere
+        sources = {m: s for m, s in modules_from_cells(_executed_cells()).items() if m == module}
+    if module not in sources:  # nothing to grade: no need to start the grader
         return {"parts": {p.id: {"score": 0.0, "max_score": p.points} for p in parts.values()}, "tests": []}, None
-    return grade_module(module, source), source
+    return grade_modules(sources), sources[module]
 
 
 def score(part: str) -> float:

@@ -261,3 +261,15 @@ def test_checks_before_any_code_cell_ran_score_zero_and_say_why(capsys):
     assert notebooks.score("add") == 0.0
     notebooks.report("relu")
     assert "No cell defining engine.py's code has been run yet" in capsys.readouterr().out
+
+
+def test_under_nbgrader_autograde_the_submitted_file_is_graded(tmp_path):
+    """nbgrader runs a submission in autograded/<student>/<assignment>/; the file is in submitted/."""
+    running = tmp_path / "autograded" / "ada" / "value_engine"
+    submitted = tmp_path / "submitted" / "ada" / "value_engine"
+    running.mkdir(parents=True)
+    submitted.mkdir(parents=True)
+    assert notebooks.submitted_notebooks(running) is None  # nothing submitted
+    shutil.copy(notebook_path("value_engine"), submitted / "value_engine.ipynb")
+    assert notebooks.submitted_notebooks(running) == [submitted / "value_engine.ipynb"]
+    assert notebooks.submitted_notebooks(tmp_path / "elsewhere") is None

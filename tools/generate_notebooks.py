@@ -47,6 +47,7 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 CHECK_CELL = '''\
 # Check `{part}`: {title}.
 # Grades your code in a separate process with the course's grader and prints the result.
+from autograder.notebooks import report, score  # imported here: a variable named `score` cannot break it
 report("{part}")
 ### BEGIN HIDDEN TESTS
 score("{part}")
