@@ -1,0 +1,198 @@
+"""Batch grading: results, feedback, gradebook, summary, failures, kill-and-resume (issue 4)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT / "solutions"
+SKELETON = ROOT / "micrograd_skeleton"
+MODULES = ("engine", "nn", "train")
+MUL_BUG = ("            self.grad += other.data * out.grad", "            self.grad += self.data * out.grad")
+RELU_BUG = ("        out._backward = _backward\n        return out\n        ### END SOLUTION\n\n    def sigmoid",
+            "        out.backward = _backward\n        return out\n        ### END SOLUTION\n\n    def sigmoid")
+
+
+def submission(folder: Path, base: Path = REFERENCE, change: tuple[str, str] | None = None) -> Path:
+    folder.mkdir(parents=True)
+    for module in MODULES:
+        text = (base / f"{module}.py").read_text()
+        if change and module == "engine":
+            assert change[0] in text
+            text = text.replace(*change, 1)
+        (folder / f"{module}.py").write_text(text)
+    return folder
+
+
+def a_class(root: Path, copies: int = 1) -> Path:
+    """A small class: correct, untouched skeleton, a wrong mul gradient, the relu bug (``copies`` of each)."""
+    for i in range(copies):
+        submission(root / f"correct_{i}")
+        submission(root / f"skeleton_{i}", SKELETON)
+        submission(root / f"mul_bug_{i}", change=MUL_BUG)
+        submission(root / f"relu_bug_{i}", change=RELU_BUG)
+    return root
+
+
+def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=600, **kwargs)
+
+
+def snapshot(out: Path) -> dict[str, tuple[int, str]]:
+    return {p.parent.name: (p.stat().st_mtime_ns, p.read_text()) for p in out.glob("*/result.json")}
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    root = a_class(tmp_path_factory.mktemp("class") / "submissions")
+    out = root.parent / "out"
+    done = cli("grade-batch", str(root), "--out", str(out), "--jobs", "2")
+    return root, out, done
+
+
+def test_every_submission_gets_a_result_and_feedback(graded_class):
+    root, out, done = graded_class
+    assert done.returncode == 0, done.stderr
+    for folder in root.iterdir():
+        result = json.loads((out / folder.name / "result.json").read_text())
+        assert set(result) >= {"score", "max_score", "parts", "tests"}
+        assert (out / folder.name / "feedback.md").read_text().startswith("# Feedback")
+    scores = {f.name: json.loads((out / f.name / "result.json").read_text())["score"] for f in root.iterdir()}
+    assert scores["correct_0"] == 100
+    assert scores["skeleton_0"] == 0
+    assert 0 < scores["mul_bug_0"] < 100 and 0 < scores["relu_bug_0"] < 100
+    assert "4/4" in done.stderr  # the progress bar: done/total
+
+
+def test_the_batch_result_is_the_single_grade_result(graded_class):
+    root, out, _ = graded_class
+    single = json.loads(cli("grade", str(root / "mul_bug_0"), "--format", "json").stdout)
+    stored = json.loads((out / "mul_bug_0" / "result.json").read_text())
+    assert stored["parts"] == single["parts"]
+    assert stored["score"] == single["score"]
+
+
+def test_feedback_draws_the_wrong_gradient(graded_class):
+    _, out, _ = graded_class
+    feedback = (out / "mul_bug_0" / "feedback.md").read_text()
+    assert "Multiplication" in feedback and "Expected" in feedback
+    if shutil.which("dot"):
+        assert "![" in feedback and (out / "mul_bug_0" / "graph-mul.svg").is_file()
+        svg = (out / "mul_bug_0" / "graph-mul.svg").read_text()
+        assert "red" in svg and "yours" in svg
+    assert "Every check passed" in (out / "correct_0" / "feedback.md").read_text()
+
+
+def test_gradebook_has_a_row_per_submission_and_a_column_per_part(graded_class):
+    root, out, _ = graded_class
+    rows = list(csv.DictReader((out / "gradebook.csv").open()))
+    assert sorted(r["submission"] for r in rows) == sorted(f.name for f in root.iterdir())
+    result = json.loads((out / "correct_0" / "result.json").read_text())
+    assert set(result["parts"]) <= set(rows[0])
+    for row in rows:
+        stored = json.loads((out / row["submission"] / "result.json").read_text())
+        assert float(row["total"]) == stored["score"]
+        assert all(float(row[p]) == stored["parts"][p]["score"] for p in stored["parts"])
+
+
+def test_summary_has_means_pass_rates_and_diagnoses(graded_class):
+    _, out, _ = graded_class
+    summary = (out / "summary.md").read_text()
+    assert "4 of 4 submissions graded" in summary
+    assert "| relu |" in summary and "Pass rate" in summary
+    assert "backward-not-underscore" in summary  # the relu bug's diagnosis key
+
+
+# Runs the batch in a fresh interpreter (the checks cannot be imported inside this pytest
+# session) with a grader that raises on one submission and dies on another.
+FLAKY_BATCH = """
+import os, signal, sys
+from pathlib import Path
+import autograder.grade as grading
+from autograder.batch import grade_batch
+real = grading.grade
+def flaky(path, **kwargs):
+    name = Path(path).name
+    if name == "raises" and os.environ.get("FLAKY"):
+        raise RuntimeError("the grader tripped over this one")
+    if name == "crashes" and os.environ.get("FLAKY"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(path, **kwargs)
+grading.grade = flaky
+sys.exit(grade_batch(sys.argv[1], sys.argv[2], jobs=2))
+"""
+
+
+def test_a_submission_that_breaks_the_grader_is_reported_and_the_batch_goes_on(tmp_path):
+    root = tmp_path / "submissions"
+    for name in ("fine", "raises", "crashes"):
+        submission(root / name)
+    out = tmp_path / "out"
+    run = [sys.executable, "-c", FLAKY_BATCH, str(root), str(out)]
+    done = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=600, env={**os.environ, "FLAKY": "1"})
+    assert done.returncode == 1, done.stderr
+    assert (out / "fine" / "result.json").is_file()
+    assert not (out / "raises" / "result.json").exists() and not (out / "crashes" / "result.json").exists()
+    assert "tripped over" in (out / "raises" / "error.txt").read_text()
+    assert "signal 9" in (out / "crashes" / "error.txt").read_text()
+    summary = (out / "summary.md").read_text()
+    assert "1 of 3 submissions graded" in summary and "raises" in summary and "crashes" in summary
+    rows = {r["submission"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
+    assert rows["raises"]["status"] == "error" and rows["fine"]["status"] == "graded"
+    assert "raises" in done.stderr and "crashes" in done.stderr
+    # The next run retries the failed ones (now successfully) and keeps the graded one.
+    before = snapshot(out)
+    done = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    after = snapshot(out)
+    assert after["fine"] == before["fine"]
+    assert set(after) == {"fine", "raises", "crashes"}
+    assert not (out / "raises" / "error.txt").exists()
+
+
+def test_kill_mid_way_and_resume(tmp_path):
+    root = a_class(tmp_path / "submissions", copies=4)  # 16 submissions
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "autograder", "grade-batch", str(root), "--out", str(out),
+                                "--jobs", "2"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while len(list(out.glob("*/result.json"))) < 3 and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)  # the batch and every grader it forked, mid-write
+        process.wait()
+    time.sleep(0.5)
+    before = snapshot(out)
+    assert 3 <= len(before) < 16, "kill the batch after a few results, before the end"
+    for result in before.values():  # what was written is complete: atomic writes
+        json.loads(result[1])
+    done = cli("grade-batch", str(root), "--out", str(out), "--jobs", "2")
+    assert done.returncode == 0, done.stderr
+    after = snapshot(out)
+    assert set(after) == {f.name for f in root.iterdir()}  # nothing lost
+    for name, stamp in before.items():
+        assert after[name] == stamp, f"{name} was graded again"  # nothing re-graded
+    assert f"skipped {len(before)}" in done.stderr
+    assert not list(out.glob("*/.*.tmp")), "temporary files left behind"
+    rows = list(csv.DictReader((out / "gradebook.csv").open()))
+    assert len(rows) == 16 and all(r["status"] == "graded" for r in rows)
+    # --force grades everything again.
+    forced = cli("grade-batch", str(root), "--out", str(out), "--jobs", "2", "--force")
+    assert forced.returncode == 0
+    again = snapshot(out)
+    assert all(again[name][0] != stamp[0] for name, stamp in before.items())
+    assert {n: json.loads(t)["score"] for n, (_, t) in again.items()} == {n: json.loads(t)["score"] for n, (_, t) in after.items()}
