@@ -55,7 +55,9 @@ MAX_MESSAGE_CHARS = 700
 
 # Top-level names at column 0, for cells that do not parse (a SyntaxError must
 # still be attributed to its module, so the grader can report it).
-_DEFINITION = re.compile(r"^(?:class|def)\s+([A-Za-z_]\w*)|^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
+_DEFINITION = re.compile(
+    r"^(?:class|def)\s+([A-Za-z_]\w*)|^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=(?!=)", re.MULTILINE
+)
 _CELL_FILE = re.compile(r"[/\\]ipykernel_\d+[/\\]\d+\.py$|^<ipython-input-")
 
 
@@ -231,10 +233,25 @@ def _run_grader(sources: dict[str, str]) -> dict:
         for module, text in sources.items():
             (folder / f"{module}.py").write_text(text)
         out = Path(tmp) / "result.json"
-        command = [sys.executable, "-m", "autograder", "grade", str(folder), "--format", "json", "--output", str(out)]
+        command = [
+            sys.executable,
+            "-m",
+            "autograder",
+            "grade",
+            str(folder),
+            "--format",
+            "json",
+            "--output",
+            str(out),
+        ]
         try:
             done = subprocess.run(
-                command, capture_output=True, text=True, timeout=GRADER_TIMEOUT, stdin=subprocess.DEVNULL
+                command,
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=GRADER_TIMEOUT,
+                stdin=subprocess.DEVNULL,
             )
         except subprocess.TimeoutExpired:
             return {"error": f"the grader did not finish within {GRADER_TIMEOUT} s"}
@@ -257,7 +274,10 @@ def _live_result(part: str) -> tuple[dict, str | None]:
     else:  # a student's kernel: the cells run so far; only this part's module, so others cannot interfere
         sources = {m: s for m, s in modules_from_cells(_executed_cells()).items() if m == module}
     if module not in sources:  # nothing to grade: no need to start the grader
-        return {"parts": {p.id: {"score": 0.0, "max_score": p.points} for p in parts.values()}, "tests": []}, None
+        return {
+            "parts": {p.id: {"score": 0.0, "max_score": p.points} for p in parts.values()},
+            "tests": [],
+        }, None
     return grade_modules(sources), sources[module]
 
 

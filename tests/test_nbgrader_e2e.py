@@ -42,9 +42,17 @@ pytestmark = pytest.mark.slow
 def nbgrader(course: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     done = subprocess.run(
-        [str(BIN / "nbgrader"), *args], cwd=course, env=env, capture_output=True, text=True, timeout=timeout
+        [str(BIN / "nbgrader"), *args],
+        cwd=course,
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
-    assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
+    assert done.returncode == 0, (
+        f"nbgrader {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
+    )
     return done
 
 
@@ -75,14 +83,22 @@ def submit(course: Path, student: str, assignment: str, edit=None) -> None:
 
 
 def value_cell(nb) -> nbformat.NotebookNode:
-    return next(c for c in nb.cells if c.metadata.get("micrograd", {}).get("module") == "engine" and "class Value" in c.source)
+    return next(
+        c
+        for c in nb.cells
+        if c.metadata.get("micrograd", {}).get("module") == "engine" and "class Value" in c.source
+    )
 
 
 def relu_bug(nb) -> None:
     cell = value_cell(nb)
     relu = cell.source.index("def relu(")
     start = cell.source.index("out._backward = _backward", relu)
-    cell.source = cell.source[:start] + "out.backward = _backward" + cell.source[start + len("out._backward = _backward") :]
+    cell.source = (
+        cell.source[:start]
+        + "out.backward = _backward"
+        + cell.source[start + len("out._backward = _backward") :]
+    )
 
 
 def tamper_with_tests(nb) -> None:
@@ -139,7 +155,7 @@ def course(tmp_path_factory) -> dict:
 
 
 def read_grades(course: Path) -> dict[str, dict[str, float]]:
-    """"<assignment>/<student>" -> part -> score, from nbgrader's gradebook."""
+    """ "<assignment>/<student>" -> part -> score, from nbgrader's gradebook."""
     from nbgrader.api import Gradebook
 
     grades: dict[str, dict[str, float]] = {}
@@ -164,7 +180,12 @@ def test_release_has_no_solutions_or_hidden_tests(course):
     # lines of the reference solution each release must not contain (neural_net hands out the engine)
     solution_lines = {
         "value_engine": ("self.grad += out.grad", "topo.append(node)", "math.tanh(self.data)"),
-        "neural_net": ("squared_errors", "history.append(loss.data)", "for _ in range(nout)]", "return self.w + [self.b]"),
+        "neural_net": (
+            "squared_errors",
+            "history.append(loss.data)",
+            "for _ in range(nout)]",
+            "return self.w + [self.b]",
+        ),
     }
     for assignment, lines in solution_lines.items():
         text = (course["dir"] / "release" / assignment / f"{assignment}.ipynb").read_text()
@@ -218,7 +239,10 @@ def test_nbgrader_and_command_line_agree(course):
         notebook = course["dir"] / "submitted" / student / assignment / f"{assignment}.ipynb"
         done = subprocess.run(
             [sys.executable, "-m", "autograder", "grade", str(notebook), "--format", "json"],
-            capture_output=True, text=True, timeout=300, check=True,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
         )
         result = json.loads(done.stdout)
         assert {part: result["parts"][part]["score"] for part in grades} == grades, key
@@ -228,7 +252,9 @@ def test_feedback_shows_diagnosis_not_hidden_tests(course):
     html = (course["dir"] / "feedback/c_relu_bug/value_engine/value_engine.html").read_text()
     assert "relu: " in html and "points" in html  # the check cell's printed report
     assert "_backward" in html
-    assert "HIDDEN TESTS" not in html and "score(&quot;relu&quot;)" not in html and 'score("relu")' not in html
+    assert (
+        "HIDDEN TESTS" not in html and "score(&quot;relu&quot;)" not in html and 'score("relu")' not in html
+    )
     assert (course["dir"] / "feedback/a_solution/neural_net/neural_net.html").is_file()
 
 

@@ -28,9 +28,9 @@ ASSIGNMENTS = ("value_engine", "neural_net")
 BIN = Path(sys.executable).parent
 
 sys.path.insert(0, str(ROOT))
-from autograder import notebooks  # noqa: E402
-from tools import generate_notebooks  # noqa: E402
-from tools.generate_skeleton import BEGIN, HINT, find_regions  # noqa: E402
+from autograder import notebooks
+from tools import generate_notebooks
+from tools.generate_skeleton import BEGIN, HINT, find_regions
 
 
 def notebook_path(assignment: str, folder: Path = SOURCE) -> Path:
@@ -39,7 +39,13 @@ def notebook_path(assignment: str, folder: Path = SOURCE) -> Path:
 
 def run(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 300) -> nbformat.NotebookNode:
     """Execute ``nb`` in a real python3 kernel, recording errors instead of stopping."""
-    NotebookClient(nb, kernel_name="python3", timeout=timeout, allow_errors=True, resources={"metadata": {"path": str(cwd)}}).execute()
+    NotebookClient(
+        nb,
+        kernel_name="python3",
+        timeout=timeout,
+        allow_errors=True,
+        resources={"metadata": {"path": str(cwd)}},
+    ).execute()
     return nb
 
 
@@ -48,7 +54,9 @@ def errors(cell) -> list:
 
 
 def stderr(cell) -> str:
-    return "".join(o.text for o in cell.get("outputs", []) if o.output_type == "stream" and o.name == "stderr")
+    return "".join(
+        o.text for o in cell.get("outputs", []) if o.output_type == "stream" and o.name == "stderr"
+    )
 
 
 def nbgrader_meta(cell) -> dict:
@@ -67,7 +75,9 @@ def test_students_write_exactly_the_regions_the_reference_marks():
     regions = {m: find_regions((ROOT / "solutions" / f"{m}.py").read_text()) for m in notebooks.MODULES}
     cells = []
     for assignment in ASSIGNMENTS:
-        cells += [c for c in nbformat.read(notebook_path(assignment), 4).cells if nbgrader_meta(c).get("solution")]
+        cells += [
+            c for c in nbformat.read(notebook_path(assignment), 4).cells if nbgrader_meta(c).get("solution")
+        ]
     text = "\n".join(c.source for c in cells)
     assert text.count(BEGIN) == sum(len(r) for r in regions.values())
     for module_regions in regions.values():
@@ -124,14 +134,18 @@ def test_extraction_survives_what_students_do_to_notebooks(tmp_path):
     assert engine.count("class Value") == 1 and "# v2" in engine and "print(x + 1)" not in engine
 
     # a syntax error still lands in its module, so the grader can report it
-    broken = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("class Value:\n    def __add__(self, other:\n")])
+    broken = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("class Value:\n    def __add__(self, other:\n")]
+    )
     nbformat.write(broken, path)
     assert "def __add__(self, other:" in notebooks.extract_modules([path])["engine"]
 
     # damaged or missing files give what they can, never an exception
     path.write_text("{ not json")
     assert notebooks.extract_modules([path, tmp_path / "missing.ipynb"]) == {}
-    path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": ["def mse_loss(p, t):\n", "    return 0\n"]}]}))
+    path.write_text(
+        json.dumps({"cells": [{"cell_type": "code", "source": ["def mse_loss(p, t):\n", "    return 0\n"]}]})
+    )
     assert "def mse_loss" in notebooks.extract_modules([path])["train"]
 
 
@@ -146,8 +160,14 @@ def release(tmp_path_factory) -> Path:
     shutil.copytree(SOURCE, course / "source")
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     for assignment in ASSIGNMENTS:
-        subprocess.run([str(BIN / "nbgrader"), "generate_assignment", assignment, "--create"], cwd=course, env=env,
-                       check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [str(BIN / "nbgrader"), "generate_assignment", assignment, "--create"],
+            cwd=course,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
     return course / "release"
 
 
@@ -164,7 +184,9 @@ def test_release_runs_and_only_stubs_raise(release, assignment):
         for error in errors(cell):
             # only a demonstration that calls the student's code may fail, and only on a stub
             assert not meta, f"cell {index} ({meta.get('grade_id')}) failed: {error.ename}: {error.evalue}"
-            assert error.ename == "NotImplementedError", f"cell {index}: {error.ename}: {error.evalue}\n{cell.source}"
+            assert error.ename == "NotImplementedError", (
+                f"cell {index}: {error.ename}: {error.evalue}\n{cell.source}"
+            )
             raised += 1
         assert not stderr(cell), f"cell {index} wrote to stderr: {stderr(cell)}"
         if meta.get("grade"):
@@ -180,10 +202,12 @@ def test_solution_notebook_runs_clean_scores_full_marks_and_draws(tmp_path, assi
     nb = nbformat.read(path, 4)
     # The kernel's view of the module (what the check cells grade) is the file's view.
     module = "engine" if assignment == "value_engine" else "train"
-    nb.cells.append(nbformat.v4.new_code_cell(
-        "from autograder.notebooks import _executed_cells, extract_modules, modules_from_cells\n"
-        f"print(modules_from_cells(_executed_cells())[{module!r}] == extract_modules([{str(path)!r}])[{module!r}])"
-    ))
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "from autograder.notebooks import _executed_cells, extract_modules, modules_from_cells\n"
+            f"print(modules_from_cells(_executed_cells())[{module!r}] == extract_modules([{str(path)!r}])[{module!r}])"
+        )
+    )
     nb = run(nb, tmp_path)
     images = set()
     for index, cell in enumerate(nb.cells):
@@ -195,7 +219,12 @@ def test_solution_notebook_runs_clean_scores_full_marks_and_draws(tmp_path, assi
         results = [o for o in cell.outputs if o.output_type == "execute_result"]
         if meta.get("grade"):
             assert float(results[-1].data["text/plain"]) == meta["points"], cell.source
-        images |= {kind for o in cell.outputs if o.output_type in ("display_data", "execute_result") for kind in o.data}
+        images |= {
+            kind
+            for o in cell.outputs
+            if o.output_type in ("display_data", "execute_result")
+            for kind in o.data
+        }
     assert nb.cells[-1].outputs[0].text.strip() == "True"
     expected = {"image/svg+xml"} if assignment == "value_engine" else {"image/svg+xml", "image/png"}
     assert expected <= images
@@ -203,11 +232,13 @@ def test_solution_notebook_runs_clean_scores_full_marks_and_draws(tmp_path, assi
 
 @pytest.mark.slow
 def test_os_exit_in_notebook_code_does_not_kill_the_kernel(tmp_path):
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("from autograder.notebooks import setup_notebook\nsetup_notebook()"),
-        nbformat.v4.new_code_cell("import os\ndef method():\n    os._exit(3)\nmethod()"),
-        nbformat.v4.new_code_cell("print('still alive')"),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("from autograder.notebooks import setup_notebook\nsetup_notebook()"),
+            nbformat.v4.new_code_cell("import os\ndef method():\n    os._exit(3)\nmethod()"),
+            nbformat.v4.new_code_cell("print('still alive')"),
+        ]
+    )
     nb = run(nb, tmp_path, timeout=60)
     assert errors(nb.cells[1])[0].ename == "RuntimeError"
     assert nb.cells[2].outputs[0].text == "still alive\n"
@@ -227,11 +258,23 @@ def test_jupyterlab_serves_the_release_with_nbgrader_extensions(release, tmp_pat
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     token = "micrograd-test"
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", JUPYTER_RUNTIME_DIR=str(tmp_path))
+    env = dict(
+        os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", JUPYTER_RUNTIME_DIR=str(tmp_path)
+    )
     server = subprocess.Popen(
-        [str(BIN / "jupyter"), "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1", "--allow-root",
-         f"--ServerApp.token={token}", f"--ServerApp.root_dir={release}"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(BIN / "jupyter"),
+            "lab",
+            "--no-browser",
+            f"--port={port}",
+            "--ip=127.0.0.1",
+            "--allow-root",
+            f"--ServerApp.token={token}",
+            f"--ServerApp.root_dir={release}",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
     def get(path: str) -> tuple[int, str]:

@@ -32,9 +32,9 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder import notebooks  # noqa: E402  (the cell-to-module rule the grader uses)
-from autograder.rubric import load_rubric  # noqa: E402
-from tools.generate_skeleton import BEGIN, find_regions  # noqa: E402
+from autograder import notebooks
+from autograder.rubric import load_rubric
+from tools.generate_skeleton import BEGIN, find_regions
 
 SOLUTIONS = ROOT / "solutions"
 NOTEBOOK_SRC = ROOT / "assignments" / "notebook_src"
@@ -44,14 +44,14 @@ ASSIGNMENTS = {"value_engine": ("engine",), "neural_net": ("nn", "train")}
 
 FENCE = re.compile(r"^```python(?P<info>[^\n]*)\n(?P<code>.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-CHECK_CELL = '''\
+CHECK_CELL = """\
 # Check `{part}`: {title}.
 # Grades your code in a separate process with the course's grader and prints the result.
 from autograder.notebooks import report, score  # imported here: a variable named `score` cannot break it
 report("{part}")
 ### BEGIN HIDDEN TESTS
 score("{part}")
-### END HIDDEN TESTS'''
+### END HIDDEN TESTS"""
 
 
 def notebook_view(module: str) -> str:
@@ -105,7 +105,9 @@ def top_level_code(source: str, wanted: list[str] | None = None) -> str:
         last = node.end_lineno or node.lineno
         # and the indented comments right after it: the AST ends a function at its last
         # statement, before a closing `### END SOLUTION`
-        while last < len(lines) and lines[last].startswith((" ", "\t")) and lines[last].lstrip().startswith("#"):
+        while (
+            last < len(lines) and lines[last].startswith((" ", "\t")) and lines[last].lstrip().startswith("#")
+        ):
             last += 1
         pieces.append("\n".join(lines[first - 1 : last]))
     missing = set(wanted or []) - found
@@ -164,7 +166,9 @@ def build_notebook(assignment: str) -> nbformat.NotebookNode:
         if "check" in info:
             part = rubric.parts[info["check"]]
             source = CHECK_CELL.format(part=part.id, title=part.title)
-            cell = nbformat.v4.new_code_cell(source, metadata=_metadata("test", unique(f"check_{part.id}"), part.points))
+            cell = nbformat.v4.new_code_cell(
+                source, metadata=_metadata("test", unique(f"check_{part.id}"), part.points)
+            )
         elif "include" in info:
             module, _, names = info["include"].partition(":")
             source = top_level_code(notebook_view(module), names.split(",") if names else None)
@@ -175,11 +179,15 @@ def build_notebook(assignment: str) -> nbformat.NotebookNode:
         elif "provided" in info:
             module = info["provided"]
             source = top_level_code(without_markers(module))
-            cell = nbformat.v4.new_code_cell(source, metadata=_metadata("readonly", unique(f"provided_{module}")))
+            cell = nbformat.v4.new_code_cell(
+                source, metadata=_metadata("readonly", unique(f"provided_{module}"))
+            )
             cell.metadata["micrograd"] = {"provided": module}
             cell.metadata["jupyter"] = {"source_hidden": True}  # long and not the point: collapsed
         elif "readonly" in info:
-            cell = nbformat.v4.new_code_cell(code, metadata=_metadata("readonly", unique(f"cell_{len(cells)}")))
+            cell = nbformat.v4.new_code_cell(
+                code, metadata=_metadata("readonly", unique(f"cell_{len(cells)}"))
+            )
         else:
             # Deliberately no nbgrader metadata: nbgrader's add_missing_cells puts a deleted test
             # cell back after the previous *graded or solution* cell, and fails when a read-only
@@ -216,7 +224,9 @@ def _validate(assignment: str, nb: nbformat.NotebookNode) -> None:
             raise ValueError(f"{assignment}: a cell defines {module}.py code, which is not this assignment's")
         if module is not None and "module" not in meta:
             names = [n for n in notebooks.defined_names(cell.source) if n in notebooks.module_names()]
-            raise ValueError(f"{assignment}: an untagged cell defines {names}: the grader would take it as {module}.py")
+            raise ValueError(
+                f"{assignment}: an untagged cell defines {names}: the grader would take it as {module}.py"
+            )
     nbformat.validate(nb)
 
 
@@ -245,7 +255,9 @@ def rendered() -> dict[Path, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only report whether the notebooks are up to date")
+    parser.add_argument(
+        "--check", action="store_true", help="only report whether the notebooks are up to date"
+    )
     args = parser.parse_args(argv)
     stale = []
     for path, text in rendered().items():
