@@ -221,6 +221,11 @@ def submitted_notebooks(cwd: Path | None = None) -> list[Path] | None:
     if cwd.parent.parent.name != "autograded":
         return None
     folder = cwd.parent.parent.parent / "submitted" / cwd.parent.name / cwd.name
+    # Each assignment of this course is one notebook named after it; a stray copy the student
+    # also handed in ("value_engine-Copy1.ipynb") must not replace it.
+    main = folder / f"{cwd.name}.ipynb"
+    if main.is_file():
+        return [main]
     found = sorted(p for p in folder.glob("*.ipynb") if p.is_file())
     return found or None
 

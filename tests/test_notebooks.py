@@ -314,5 +314,6 @@ def test_under_nbgrader_autograde_the_submitted_file_is_graded(tmp_path):
     submitted.mkdir(parents=True)
     assert notebooks.submitted_notebooks(running) is None  # nothing submitted
     shutil.copy(notebook_path("value_engine"), submitted / "value_engine.ipynb")
+    shutil.copy(notebook_path("value_engine"), submitted / "value_engine-Copy1.ipynb")
     assert notebooks.submitted_notebooks(running) == [submitted / "value_engine.ipynb"]
     assert notebooks.submitted_notebooks(tmp_path / "elsewhere") is None
