@@ -94,8 +94,15 @@ def warm_up() -> None:
 
 def run_pool(todo: list[Path], out: Path, jobs: int, total: int, done: int) -> dict[str, str]:
     """Fork one child per submission, ``jobs`` at a time; returns name -> why the grader failed."""
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     failures: dict[str, str] = {}
     running: dict[int, tuple[Path, float]] = {}

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 RAN = re.compile(r"Ran: out = (?P<expr>.+?) with (?P<inputs>[^;\n]+)(?:; out\.grad = (?P<out_grad>[^;\n]+))?;")
-GRADS = re.compile(r"^(?P<which>Expected|Got): grads (?P<values>.*)$", re.M)
+GRADS = re.compile(r"^(?P<which>Expected|Got): grads (?P<values>.*)$", re.MULTILINE)
 NAME = re.compile(r"^[a-z]$")
 DIAGNOSIS = re.compile(r"\[([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\]")
 
@@ -77,7 +77,7 @@ def gradient_picture(message: str, path: Path) -> Path | None:
         return None
     leaves = {name: Value(value, label=name) for name, value in inputs.items()}
     try:
-        out = eval(expr, {"__builtins__": {}}, dict(leaves))  # noqa: S307 - the check's own expression
+        out = eval(expr, {"__builtins__": {}}, dict(leaves))
     except Exception:  # noqa: BLE001 - an expression the reference cannot draw: no picture
         return None
     if not isinstance(out, Value):

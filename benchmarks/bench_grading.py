@@ -123,7 +123,7 @@ def make_batch(folder: Path, bases: list[tuple[str, Path]], n: int) -> Path:
     return folder
 
 
-def timed(argv: list[str], cwd: Path = ROOT, sampler: "MemorySampler | None" = None,
+def timed(argv: list[str], cwd: Path = ROOT, sampler: MemorySampler | None = None,
           env: dict | None = None) -> tuple[float, subprocess.CompletedProcess]:
     started = time.perf_counter()
     process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

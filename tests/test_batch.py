@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "solutions"
 SKELETON = ROOT / "micrograd_skeleton"

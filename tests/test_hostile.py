@@ -91,7 +91,7 @@ FALLBACK = ("processes_and_threads", "kill_parent")
 # ----------------------------------------------------------------------------
 def snippet(name: str, marker: str) -> tuple[str, str]:
     text = (HOSTILE / f"{name}.py").read_text()
-    module = re.search(r"^# module: (\w+)$", text, re.M).group(1)
+    module = re.search(r"^# module: (\w+)$", text, re.MULTILINE).group(1)
     return module, "\n\n" + text.replace("{marker}", marker) + "\n"
 
 

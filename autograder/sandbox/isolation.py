@@ -18,8 +18,8 @@ Levels, strongest first; the first one that works here is used, and
              private /tmp, dies with the grader; as root also an unprivileged
              uid of its own (so RLIMIT_NPROC applies and nothing else of the
              machine can be signalled or written).
-``unshare``  root without bubblewrap: ``unshare --net --pid`` (no network, a
-             PID namespace) and an unprivileged uid (``setpriv``); the file
+``unshare``  root without bubblewrap: ``unshare --net --pid --mount-proc`` (no
+             network, a PID namespace) and an unprivileged uid (``setpriv``); the file
              system is visible with that uid's permissions.
 ``uid``      root without namespaces: an unprivileged uid only.
 ``process``  no root, no namespaces: a separate session / process group and
@@ -79,7 +79,7 @@ class ResourceLimits:
 class SandboxProcess:
     """A worker forked by the zygote; ``pid`` is as the zygote sees it."""
 
-    def __init__(self, isolation: "Isolation", pid: int, generation: int):
+    def __init__(self, isolation: Isolation, pid: int, generation: int):
         self.isolation = isolation
         self.pid = pid
         self.generation = generation
@@ -116,6 +116,7 @@ class Isolation:
     _generation: int = 0
     _uid_lock: int = -1
     _token: str = ""
+    _nproc: int = 0
 
     def __post_init__(self) -> None:
         self.workdir = Path(self.workdir)
@@ -161,7 +162,7 @@ class Isolation:
             os.close(self._uid_lock)
             self._uid_lock = -1
 
-    def __enter__(self) -> "Isolation":
+    def __enter__(self) -> Isolation:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -175,6 +176,9 @@ class Isolation:
         if self.mode != "process" and os.geteuid() == 0 and self.uid is None:
             self.uid, self._uid_lock = _allocate_uid()
             _open_for(self.workdir, self.uid)
+        # RLIMIT_NPROC counts every task of the real uid: with a uid of our own, the limit is the
+        # sandbox's; sharing the grader's uid, it must leave room for what that uid already runs.
+        self._nproc = self.limits.processes + (0 if self.uid is not None else tasks_of(os.getuid()))
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             runtime = self.workdir / "runtime"
@@ -209,7 +213,7 @@ class Isolation:
             drop = []
             if self.uid is not None:
                 drop = ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups", "--"]
-            return ["unshare", "--net", "--pid", "--fork", "--kill-child", "--", *drop, *inner]
+            return ["unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "--", *drop, *inner]
         return inner
 
     def _apply_limits(self) -> None:
@@ -219,7 +223,7 @@ class Isolation:
             (resource.RLIMIT_AS, limits.address_space),
             (resource.RLIMIT_FSIZE, limits.file_size),
             (resource.RLIMIT_NOFILE, limits.open_files),
-            (resource.RLIMIT_NPROC, limits.processes),
+            (resource.RLIMIT_NPROC, self._nproc),
             (resource.RLIMIT_CORE, 0),
         ):
             resource.setrlimit(which, (value, value))
@@ -316,7 +320,7 @@ def _try_level(level: str) -> bool:
             if level == "bwrap":
                 argv = bwrap_argv(workdir) + argv
             elif level == "unshare":
-                argv = ["unshare", "--net", "--pid", "--fork", "--kill-child", "--", "setpriv", f"--reuid={uid}",
+                argv = ["unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "--", "setpriv", f"--reuid={uid}",
                         f"--regid={uid}", "--clear-groups", "--", *argv]
             kwargs = {"user": uid, "group": uid, "extra_groups": []} if level in ("bwrap", "uid") and root else {}
             done = subprocess.run(argv, cwd=workdir / "scratch", env=dict(ENV), capture_output=True, timeout=20,
@@ -379,7 +383,7 @@ def bwrap_argv(workdir: Path) -> list[str]:
 def _precompile(workdir: Path) -> None:
     """Byte-compile the staged modules once (compiling is not running), so that the workers,
     which cannot write a bytecode cache, do not compile them again for every part."""
-    import py_compile  # noqa: PLC0415
+    import py_compile
 
     for piece in ("runtime", "reference", "submission"):
         for source in (workdir / piece).glob("*.py"):
@@ -421,9 +425,25 @@ def _open_for(workdir: Path, uid: int) -> None:
     os.chmod(workdir / "scratch", 0o700)
 
 
+def tasks_of(uid: int) -> int:
+    """How many tasks (threads included) run with real uid ``uid`` now."""
+    count = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/status") as f:
+                fields = dict(line.split(":", 1) for line in f if line.startswith(("Uid:", "Threads:")))
+            if int(fields["Uid"].split()[0]) == uid:
+                count += int(fields.get("Threads", "1"))
+        except (OSError, KeyError, ValueError):
+            continue
+    return count
+
+
 def _become_subreaper() -> None:
     try:
-        import ctypes  # noqa: PLC0415
+        import ctypes
 
         ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
     except (OSError, AttributeError):

@@ -17,7 +17,6 @@ import struct
 import subprocess
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .isolation import Isolation
 

@@ -65,7 +65,7 @@ def _read_exactly(fd, n):
 
 def serve(requests_fd, answers_fd):
     """Load the part's modules as the first request says, then answer probes until EOF."""
-    import probes  # noqa: PLC0415 - only importable once the runtime dir is on sys.path
+    import probes
 
     setup = read_message(requests_fd)
     if setup is None:
@@ -145,6 +145,7 @@ class Zygote:
 
     def kill(self, roots):
         """SIGKILL ``roots``, their descendants and every orphan we adopted, until none is left."""
+        _kill_all(roots)  # by pid first: right even where /proc shows another PID namespace
         for _ in range(100):
             parents = _children_map()
             orphans = {pid for pid, parent in parents.items() if parent == self.me and pid not in self.workers}
@@ -190,7 +191,7 @@ class Zygote:
         return {"error": "unknown op"}
 
     def run(self):
-        import socket  # noqa: PLC0415
+        import socket
 
         self.control.send(json.dumps({"ready": True}).encode())
         while True:
@@ -214,10 +215,10 @@ PRELOAD = ("math", "random", "itertools", "functools", "collections", "typing", 
 
 
 def zygote(control_fd):
-    import ctypes  # noqa: PLC0415
-    import socket  # noqa: PLC0415
+    import ctypes
+    import socket
 
-    import probes  # noqa: F401, PLC0415 - imported once here, inherited by every worker
+    import probes  # noqa: F401 - imported once here, inherited by every worker
 
     for name in PRELOAD:  # what the reference and most submissions import: once, not per part
         try:
