@@ -62,13 +62,20 @@ def main() -> int:
         batch_dir = make_batch(tmp / "batch", bases, args.n)
         out = tmp / "batch-out"
         sampler = MemorySampler()
+        load = os.getloadavg()[0]
+        cpu_before = children_cpu()
         seconds, done = timed([PYTHON, "-m", "autograder", "grade-batch", str(batch_dir), "--out", str(out),
                                "--jobs", str(args.jobs)], sampler=sampler)
+        cpu = children_cpu() - cpu_before
         graded = len(list(out.glob("*/result.json")))
         rate = graded / seconds
         rows.append((f"`grade-batch`, N = {args.n} ({len(bases)} kinds, mixed), --jobs {args.jobs}",
-                     f"{seconds:.1f} s, {rate:.1f} submissions/s ({graded} graded)",
-                     verdict(rate >= GOAL_RATE, f">= {GOAL_RATE:g}/s")))
+                     f"{seconds:.1f} s, {rate:.1f} submissions/s ({graded} graded; load average "
+                     f"{load:.1f} at the start)", verdict(rate >= GOAL_RATE, f">= {GOAL_RATE:g}/s")))
+        per = cpu / max(graded, 1)
+        rows.append(("CPU time per submission in the batch (grading processes; sandbox time not "
+                     "always accounted)", f"{per:.2f} s, i.e. at most {args.jobs / per:.1f}/s on "
+                     f"{args.jobs} idle cores", ""))
         rows.append(("peak memory per grading process (trusted, forked)",
                      f"PSS {mib(sampler.peak['grader_pss'])}, RSS {mib(sampler.peak['grader_rss'])}", ""))
         rows.append(("peak memory per sandboxed worker (student code)",
@@ -232,6 +239,13 @@ def nbgrader_rows(course: Path, n: int, jobs: int) -> list[tuple[str, str, str]]
 
 
 # ----------------------------------------------------------------------------
+def children_cpu() -> float:
+    import resource  # noqa: PLC0415
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def verdict(ok: bool, goal: str) -> str:
     return f"goal {goal}: {'met' if ok else 'NOT met'}"
 
@@ -241,7 +255,8 @@ def mib(n: int) -> str:
 
 
 def print_table(rows: list[tuple[str, str, str]]) -> None:
-    print(f"\nGrading benchmark ({os.cpu_count()} cores, Python {sys.version.split()[0]})\n")
+    print(f"\nGrading benchmark ({os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+          f"load average now {os.getloadavg()[0]:.1f})\n")
     print("| Measure | Result | Goal |")
     print("|---|---|---|")
     for what, result, goal in rows:
