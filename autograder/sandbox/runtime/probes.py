@@ -140,10 +140,13 @@ def describe_error(error, setup=None):
     return {"type": type_name(error), "message": message[:MESSAGE_CAP], "where": where}
 
 
-def nodes_below(root):
+def nodes_below(root, born=None):
     """Every object reachable through ``_prev``, outputs before inputs, by identity.
 
     Identity, not ``==``/``hash``: a student's ``__eq__`` must not change the walk.
+    ``born`` (id -> creation number) fixes the order in which each node's inputs
+    are visited: the order of a set of Values follows memory addresses, which
+    differ from run to run, and a buggy ``_backward`` can depend on it.
     """
     order, seen, stack = [], set(), [(root, False)]
     while stack:
@@ -153,7 +156,10 @@ def nodes_below(root):
         elif id(node) not in seen:
             seen.add(id(node))
             stack.append((node, True))
-            for child in _children(node):
+            children = _children(node)
+            if born is not None:
+                children.sort(key=lambda child: born.get(id(child), -1))
+            for child in children:
                 if id(child) not in seen:
                     stack.append((child, False))
     order.reverse()
@@ -167,10 +173,43 @@ def _children(node):
         return []
 
 
-def propagate(root):
+def propagate(root, born=None):
     """The grader's own backward pass: call each node's ``_backward`` once, outputs first."""
-    for node in nodes_below(root):
+    for node in nodes_below(root, born):
         node._backward()
+
+
+class CreationOrder:
+    """While active, numbers every instance of ``V`` as it is initialised (keeping it alive, so ids stay unique)."""
+
+    def __init__(self, V):
+        self.V, self.born, self._keep = V, {}, []
+
+    def __enter__(self):
+        V, born, keep = self.V, self.born, self._keep
+        self._own = V.__dict__.get("__init__")
+        original = V.__init__
+
+        def __init__(obj, *args, **kwargs):
+            if id(obj) not in born:
+                born[id(obj)] = len(born)
+                keep.append(obj)
+            return original(obj, *args, **kwargs)
+
+        try:
+            V.__init__ = __init__
+        except (TypeError, AttributeError):  # a class that cannot be patched: no numbering
+            self._own = False
+        return self.born
+
+    def __exit__(self, *exc):
+        if self._own is False:
+            return False
+        if self._own is None:
+            del self.V.__init__
+        else:
+            self.V.__init__ = self._own
+        return False
 
 
 # ----------------------------------------------------------------------------
@@ -188,9 +227,10 @@ def probe_op(state, expr, inputs, out_grad, propagate_mode="grader"):
     "student" calls the student's ``out.backward()`` (integration checks).
     """
     V = state.Value
-    leaves = {name: V(value) for name, value in inputs.items()}
-    namespace = dict(leaves)
-    out = eval(expr, {"__builtins__": {}}, namespace)  # noqa: S307 - expr comes from the grader
+    with CreationOrder(V) as born:
+        leaves = {name: V(value) for name, value in inputs.items()}
+        namespace = dict(leaves)
+        out = eval(expr, {"__builtins__": {}}, namespace)  # noqa: S307 - expr comes from the grader
     observation = {"is_value": isinstance(out, V), "type": type_name(out)}
     if not isinstance(out, V):
         observation["data"] = number(out)
@@ -211,7 +251,7 @@ def probe_op(state, expr, inputs, out_grad, propagate_mode="grader"):
         out.backward()
     else:
         out.grad = out_grad
-        propagate(out)
+        propagate(out, born)
     observation["grads"] = {name: number(leaf.grad) for name, leaf in leaves.items()}
     observation["out_grad"] = number(out.grad)
     return observation
