@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from typing import ClassVar
 
 from .oracles.numeric import close
 
@@ -235,14 +236,15 @@ _SIMULATED_BUGS = {  # bug -> the parts whose ops it can affect
 class _Sim:
     """A float with a gradient tape: ``parents`` holds (node, local derivative) pairs."""
 
-    bug: str | None = None
-    ops: set[str] = set()
+    # The simulated bug and the ops it affects: set for one simulation at a time.
+    bug: ClassVar[str | None] = None
+    ops: ClassVar[set[str]] = set()
 
-    def __init__(self, data: float, op: str = "", parents: tuple = (), x: float = 0.0):
-        self.data, self.op, self.parents, self.x = float(data), op, parents, x
+    def __init__(self, data: float, op: str = "", parents: tuple = ()):
+        self.data, self.op, self.parents = float(data), op, parents
 
     @staticmethod
-    def _lift(v) -> "_Sim":
+    def _lift(v) -> _Sim:
         return v if isinstance(v, _Sim) else _Sim(v)
 
     def _make(self, data, op, parents, local_if_buggy=None):
@@ -308,7 +310,7 @@ def _simulate(bug: str, part: str, expr: str, inputs: dict, out_grad: float) -> 
     _Sim.bug, _Sim.ops = bug, _PART_OPS.get(part, set())
     try:
         leaves = {k: _Sim(v) for k, v in inputs.items()}
-        out = eval(expr, {"__builtins__": {}}, dict(leaves))  # noqa: S307 - the grader's own expression
+        out = eval(expr, {"__builtins__": {}}, dict(leaves))
         if not isinstance(out, _Sim):
             return None
         order, seen, stack = [], set(), [(out, False)]

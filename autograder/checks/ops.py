@@ -147,7 +147,7 @@ def cases(templates) -> list:
     out.grad != 1 catches everything out.grad = 1 does (and a missing chain
     factor too); the plain first case gives the student the simplest failure to read.
     """
-    import pytest  # noqa: PLC0415 - only the check modules call this, under pytest
+    import pytest
 
     templates = list(templates)
     pairs = [(templates[0], "one")] + [(t, "other") for t in templates]

@@ -114,7 +114,7 @@ def _no_local_constants() -> Iterator[None]:
     hook: where it does not exist there is nothing to switch off.
     """
     try:
-        from hypothesis.internal.conjecture import providers  # noqa: PLC0415
+        from hypothesis.internal.conjecture import providers
         original, cache, empty = providers._get_local_constants, providers.CONSTANTS_CACHE, providers.Constants()
     except (ImportError, AttributeError):
         yield

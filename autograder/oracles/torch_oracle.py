@@ -24,8 +24,8 @@ class TorchResult:
 
 def evaluate(expr: str, inputs: dict[str, float]) -> TorchResult:
     """``expr`` on float64 leaf tensors (the names of ``inputs``), forward and backward."""
-    import torch  # noqa: PLC0415 - lazy: importing torch costs a second or two
-    from torch.overrides import TorchFunctionMode  # noqa: PLC0415
+    import torch
+    from torch.overrides import TorchFunctionMode
 
     relu_functions = {torch.Tensor.relu, torch.relu, torch.nn.functional.relu}
 
@@ -42,9 +42,9 @@ def evaluate(expr: str, inputs: dict[str, float]) -> TorchResult:
     leaves = {k: torch.tensor(float(v), dtype=torch.float64, requires_grad=True) for k, v in inputs.items()}
     watch = ReluWatch()
     with watch:
-        out = eval(expr, {"__builtins__": {}}, dict(leaves))  # noqa: S307 - the grader's own expression
+        out = eval(expr, {"__builtins__": {}}, dict(leaves))
     if not isinstance(out, torch.Tensor):
-        raise ValueError(f"{expr!r} does not depend on any input")
+        raise TypeError(f"{expr!r} does not depend on any input")
     names = list(leaves)
     grads = torch.autograd.grad(out, [leaves[n] for n in names], allow_unused=True) if out.requires_grad else [None] * len(names)
     return TorchResult(

@@ -64,12 +64,12 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("rtruediv_swapped", (("        return other * self**-1\n", "        return self / other\n"),),
            ("truediv",), "reflected-swapped"),
     Mutant("add_not_wrapped",
-           (("        other = other if isinstance(other, Value) else Value(other)\n"
-             "        out = Value(self.data + other.data", "        out = Value(self.data + other.data"),),
+           ((("        other = other if isinstance(other, Value) else Value(other)\n"
+             "        out = Value(self.data + other.data"), "        out = Value(self.data + other.data"),),
            ("add",), "number-not-wrapped"),
     Mutant("mul_not_wrapped",
-           (("        other = other if isinstance(other, Value) else Value(other)\n"
-             "        out = Value(self.data * other.data", "        out = Value(self.data * other.data"),),
+           ((("        other = other if isinstance(other, Value) else Value(other)\n"
+             "        out = Value(self.data * other.data"), "        out = Value(self.data * other.data"),),
            ("mul",), "number-not-wrapped"),
     Mutant("neg_detached", (("        return self * -1\n", "        return Value(-self.data)\n"),), ("neg_sub",),
            "neg-detached"),

@@ -1,3 +1,4 @@
+# ruff: noqa  -- student-style code, kept in its own style on purpose
 """Correct, unusual: prints everywhere (stdout and stderr), reprs that print, a __eq__ by data."""
 import math
 import sys

@@ -1,3 +1,4 @@
+# ruff: noqa  -- student-style code, kept in its own style on purpose
 """Correct, unusual: tuple _prev, no __slots__, backward by Kahn's algorithm (in-degree counting)."""
 import math
 

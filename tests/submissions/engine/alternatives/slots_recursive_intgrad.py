@@ -1,3 +1,4 @@
+# ruff: noqa  -- student-style code, kept in its own style on purpose
 """Correct, unusual: different __slots__, int grad = 0, recursive topological sort, relu via max, list _prev."""
 import math
 
