@@ -112,8 +112,8 @@ def build(folder: Path, name: str, marker: str) -> Path:
     for module, text in sources.items():
         (folder / f"{module}.py").write_text(text)
     if name == "extra_files":
-        for extra in (HOSTILE / "extra_files").iterdir():
-            shutil.copy(extra, folder / extra.name)
+        for extra in (HOSTILE / "extra_files").glob("*.hostile"):  # stored inert: pytest must not load them here
+            shutil.copy(extra, folder / extra.name.removesuffix(".hostile"))
     return folder
 
 
