@@ -6,8 +6,8 @@
   own part, keeps full marks in every other engine part (``graphs``, the
   integration part that uses every op and ``backward``, may lose too), and the
   first failed check of its part names the bug.
-* nn/train parts never see the student's engine: a sample of mutants keeps
-  full marks there.
+* nn/train parts never see the student's engine: an engine that cannot even
+  be imported keeps full marks there (so every mutant does).
 * Every unusual-but-correct engine (``tests/submissions/engine/alternatives/``)
   scores full marks.
 
@@ -122,11 +122,15 @@ def test_mutant_loses_points_in_its_part_and_is_diagnosed(tmp_path, name):
     assert f"[{mutant.diagnosis}]" in first_failed["message"], first_failed["message"]
 
 
-@pytest.mark.parametrize("name", ["no_radd", "relu_out_backward_slots", "backward_no_seed"])
-def test_engine_mutant_costs_nothing_in_nn_and_train(tmp_path, name):
-    """nn/train parts run on the reference engine: even an engine without sum() support, a relu that
-    raises, or a backward that does nothing costs them nothing."""
-    result = grade(stage(tmp_path / name, mutated(MUTANTS[name])), rubric=rubric_for("nn", "train"), secret=SECRET)
+BROKEN_ENGINE = 'raise SystemExit("this engine cannot even be imported")\n'
+
+
+@pytest.mark.parametrize("name", ["unimportable", "no_radd"])
+def test_engine_bugs_cost_nothing_in_nn_and_train(tmp_path, name):
+    """nn/train parts run on the reference engine and never import the student's: an engine that
+    cannot even be imported (so, a fortiori, every mutant) costs them nothing."""
+    source = BROKEN_ENGINE if name == "unimportable" else mutated(MUTANTS[name])
+    result = grade(stage(tmp_path / name, source), rubric=rubric_for("nn", "train"), secret=SECRET)
     assert result["score"] == result["max_score"], summary(result)
 
 
@@ -139,3 +143,9 @@ def test_there_are_enough_alternatives():
 def test_unusual_but_correct_engine_scores_full_marks(tmp_path, path):
     result = grade(stage(tmp_path / path.stem, path.read_text()), rubric=rubric_for("engine"), secret=SECRET)
     assert result["score"] == result["max_score"], summary(result)
+
+
+def test_unimportable_engine_scores_zero_in_engine_parts_with_a_message(tmp_path):
+    result = grade(stage(tmp_path / "broken", BROKEN_ENGINE), rubric=rubric_for("engine"), secret=SECRET)
+    assert result["score"] == 0
+    assert all(t["message"] and "internal grader error" not in t["message"] for t in result["tests"])
