@@ -7,11 +7,12 @@ the expression graph for a wrong gradient); OUTDIR gets ``gradebook.csv`` and
 
 Speed: the parent imports the grader, pytest, the checks (and whatever they
 import, e.g. torch) once, grades the reference once to warm every lazy
-import, freezes its heap, and then forks one grading process per submission,
-``jobs`` at a time.  A fork costs milliseconds and shares every imported page;
-each child grades in a clean copy of the warm parent and exits, so nothing
-leaks from one submission into the next.  Student code never runs in these
-processes: each child starts one sandbox per submission (see sandbox/).
+import, freezes its heap, and then forks ``jobs`` grading processes that share
+every imported page.  Each grades up to ``Pool.RECYCLE`` submissions and is
+then replaced by a fresh copy of the warm parent (forking per submission
+costs a third more CPU: copy-on-write faults and tearing down the copy).
+Student code never runs in these processes: each submission gets its own
+sandbox (see sandbox/).
 
 Crash safety: every file is written to a temporary name and renamed;
 ``result.json`` is written last and marks a submission as done, so a killed
@@ -29,6 +30,7 @@ import gc
 import io
 import json
 import os
+import select
 import signal
 import sys
 import time
@@ -93,7 +95,8 @@ def warm_up() -> None:
 
 
 def run_pool(todo: list[Path], out: Path, jobs: int, total: int, done: int) -> dict[str, str]:
-    """Fork one child per submission, ``jobs`` at a time; returns name -> why the grader failed."""
+    """Grade ``todo`` in ``jobs`` forked graders; returns name -> why the grader failed."""
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -105,76 +108,190 @@ def run_pool(todo: list[Path], out: Path, jobs: int, total: int, done: int) -> d
     )
 
     failures: dict[str, str] = {}
-    running: dict[int, tuple[Path, float]] = {}
-    queue = list(todo)
-    started = time.monotonic()
     columns = [TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
                TextColumn("{task.fields[rate]}"), TextColumn("ETA"), TimeRemainingColumn(), TimeElapsedColumn()]
-    from rich.console import Console
-
+    started = time.monotonic()
     with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
         task = progress.add_task("grading", total=total, completed=done, rate="")
-        previous = signal.signal(signal.SIGTERM, _terminate)  # a killed batch kills its children
-        try:
-            while queue or running:
-                while queue and len(running) < jobs:
-                    submission = queue.pop(0)
-                    running[_fork(submission, out / submission.name)] = (submission, time.monotonic())
-                pid, status = os.waitpid(-1, os.WNOHANG)
-                if pid == 0:
-                    _kill_overdue(running)
-                    time.sleep(0.005)
-                    continue
-                if pid not in running:
-                    continue
-                submission, _ = running.pop(pid)
-                why = _failure(out / submission.name, status)
-                if why:
-                    failures[submission.name] = why
+
+        def finished(submission: Path, why: str | None) -> None:
+            if why:
+                failures[submission.name] = why
+                if not (out / submission.name / ERROR).is_file():  # keep a grader's own traceback
                     _write_atomic(out / submission.name / ERROR, why + "\n")
-                finished = progress.tasks[0].completed + 1 - done
-                rate = finished / max(time.monotonic() - started, 1e-9)
-                progress.update(task, advance=1, rate=f"{rate:.1f}/s")
+            count = progress.tasks[0].completed + 1 - done
+            progress.update(task, advance=1, rate=f"{count / max(time.monotonic() - started, 1e-9):.1f}/s")
+
+        previous = signal.signal(signal.SIGTERM, _terminate)  # a killed batch kills its graders
+        pool = Pool(todo, out, jobs)
+        try:
+            pool.run(finished)
         finally:
             signal.signal(signal.SIGTERM, previous)
-            for pid in running:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
+            pool.kill()
     return failures
+
+
+class Grader:
+    """One forked grading process: reads submission indices, grades each, answers one line each."""
+
+    def __init__(self, pid: int, tasks: int, answers: int):
+        self.pid, self.tasks, self.answers = pid, tasks, answers
+        self.current: int | None = None
+        self.since = 0.0
+        self.graded = 0
+        self.buffer = b""
+
+
+class Pool:
+    """``jobs`` graders forked from the warm parent, each grading up to ``RECYCLE`` submissions.
+
+    A grader that dies (or is killed after ``SUBMISSION_TIMEOUT``) costs only the submission
+    it was grading: that one is reported and a fresh grader takes its place.
+    """
+
+    RECYCLE = 25  # a fresh copy of the parent now and then: nothing accumulates
+
+    def __init__(self, todo: list[Path], out: Path, jobs: int):
+        self.todo, self.out, self.jobs = todo, out, jobs
+        self.queue = list(range(len(todo)))
+        self.graders: dict[int, Grader] = {}
+
+    def run(self, finished) -> None:
+        while self.queue or any(g.current is not None for g in self.graders.values()):
+            self._assign()
+            busy = {g.answers: g for g in self.graders.values() if g.current is not None}
+            readable, _, _ = select.select(list(busy), [], [], 0.05)
+            for fd in readable:
+                self._read(busy[fd], finished)
+            self._reap(finished)
+            now = time.monotonic()
+            for grader in self.graders.values():
+                if grader.current is not None and now - grader.since > SUBMISSION_TIMEOUT:
+                    with contextlib.suppress(OSError):
+                        os.kill(grader.pid, signal.SIGKILL)
+        for grader in list(self.graders.values()):
+            self._retire(grader)
+        self._reap(finished, block=True)
+
+    def kill(self) -> None:
+        for grader in self.graders.values():
+            with contextlib.suppress(OSError):
+                os.kill(grader.pid, signal.SIGKILL)
+            self._close(grader)
+        self.graders.clear()
+        with contextlib.suppress(ChildProcessError):
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+
+    def _assign(self) -> None:
+        idle = [g for g in self.graders.values() if g.current is None and g.tasks >= 0]
+        while self.queue and (idle or len(self.graders) < self.jobs):
+            grader = idle.pop() if idle else self._fork()
+            index = self.queue.pop(0)
+            grader.current, grader.since = index, time.monotonic()
+            try:
+                os.write(grader.tasks, f"{index}\n".encode())
+            except OSError:  # it died meanwhile: _reap reports the submission
+                pass
+        if not self.queue:
+            for grader in idle:
+                self._retire(grader)
+
+    def _read(self, grader: Grader, finished) -> None:
+        try:
+            data = os.read(grader.answers, 4096)
+        except OSError:
+            data = b""
+        if not data:
+            return  # it died: _reap reports it
+        grader.buffer += data
+        while b"\n" in grader.buffer and grader.current is not None:
+            _, grader.buffer = grader.buffer.split(b"\n", 1)
+            submission = self.todo[grader.current]
+            grader.current = None
+            grader.graded += 1
+            finished(submission, _failure(self.out / submission.name, 0))
+            if grader.graded >= self.RECYCLE:
+                self._retire(grader)
+
+    def _reap(self, finished, block: bool = False) -> None:
+        while self.graders:
+            try:
+                pid, status = os.waitpid(-1, 0 if block else os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            grader = self.graders.pop(pid, None)
+            if grader is None:
+                continue
+            if grader.current is not None:
+                self._read(grader, finished)  # an answer it wrote just before exiting
+            if grader.current is not None:
+                submission = self.todo[grader.current]
+                finished(submission, _failure(self.out / submission.name, status) or "the grader died")
+            self._close(grader)
+
+    def _retire(self, grader: Grader) -> None:
+        if grader.tasks >= 0:
+            os.close(grader.tasks)  # EOF: it exits
+            grader.tasks = -1
+
+    def _close(self, grader: Grader) -> None:
+        self._retire(grader)
+        if grader.answers >= 0:
+            os.close(grader.answers)
+            grader.answers = -1
+
+    def _fork(self) -> Grader:
+        task_read, task_write = os.pipe()
+        answer_read, answer_write = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid:
+            os.close(task_read)
+            os.close(answer_write)
+            grader = self.graders[pid] = Grader(pid, task_write, answer_read)
+            return grader
+        try:
+            os.close(task_write)
+            os.close(answer_read)
+            for other in self.graders.values():  # the other graders' pipes are not ours
+                for fd in (other.tasks, other.answers):
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C stops the parent, which kills us
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(devnull, fd)
+            _serve(self.todo, self.out, task_read, answer_write)
+        finally:
+            os._exit(0)
+
+
+def _serve(todo: list[Path], out: Path, tasks: int, answers: int) -> None:
+    buffer = b""
+    while True:
+        while b"\n" not in buffer:
+            data = os.read(tasks, 64)
+            if not data:
+                return
+            buffer += data
+        line, buffer = buffer.split(b"\n", 1)
+        submission = todo[int(line)]
+        try:
+            grade_one(submission, out / submission.name)
+        except BaseException:  # noqa: BLE001 - report it; the batch carries on
+            with contextlib.suppress(BaseException):
+                _write_atomic(out / submission.name / ERROR, traceback.format_exc(limit=8))
+        os.write(answers, b"done\n")
 
 
 def _terminate(signum, frame):
     raise SystemExit(128 + signum)
-
-
-def _fork(submission: Path, folder: Path) -> int:
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid:
-        return pid
-    code = 0
-    try:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C stops the parent, which kills us
-        devnull = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(devnull, fd)
-        grade_one(submission, folder)
-    except BaseException:  # noqa: BLE001 - report it; the parent carries on
-        with contextlib.suppress(BaseException):
-            _write_atomic(folder / ERROR, traceback.format_exc(limit=8))
-        code = 3
-    finally:
-        os._exit(code)
-
-
-def _kill_overdue(running: dict[int, tuple[Path, float]]) -> None:
-    now = time.monotonic()
-    for pid, (_, since) in running.items():
-        if now - since > SUBMISSION_TIMEOUT:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
 
 
 def _failure(folder: Path, status: int) -> str | None:

@@ -394,7 +394,9 @@ def _precompile(workdir: Path) -> None:
 
 def _allocate_uid() -> tuple[int, int]:
     """A sandbox uid no other grading on this machine is using now (a held lock file says so)."""
-    locks = Path(tempfile.gettempdir()) / f"micrograd-sandbox-uids-{os.geteuid()}"
+    run = Path("/run")  # root-only, so nobody can pre-create the folder; else the temp dir
+    base = run if os.geteuid() == 0 and os.access(run, os.W_OK) else Path(tempfile.gettempdir())
+    locks = base / f"micrograd-sandbox-uids-{os.geteuid()}"
     locks.mkdir(mode=0o700, exist_ok=True)
     info = locks.lstat()
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
