@@ -350,6 +350,26 @@ def _matching_simulated_bug(part: str, expr: str, inputs: dict, out_grad: float,
     return matches[0] if len(matches) == 1 else None
 
 
+def diagnose_graph(expr: str, inputs: dict, obs: dict, expected_grads: dict) -> str | None:
+    """A whole expression with the student's ops and ``backward()`` came out wrong: which bug, if one fits.
+
+    Only unambiguous evidence: the root not seeded with 1, or exactly one
+    simulated op bug (in any part) reproducing every gradient.
+    """
+    if obs.get("out_grad") is not None and not close(obs.get("out_grad"), 1.0):
+        return advice("backward-no-seed")
+    grads = obs.get("grads") if isinstance(obs.get("grads"), dict) else {}
+    found = set()
+    for part in _PART_OPS:
+        bug = _matching_simulated_bug(part, expr, inputs, 1.0, grads, expected_grads)
+        if bug:
+            found.add((bug, part))
+    if len(found) == 1:
+        bug, part = found.pop()
+        return f"in `{part}`: {advice(bug)}"
+    return None
+
+
 # -- engine backward --------------------------------------------------------------
 def diagnose_backward(nodes: dict[str, dict], root: str, obs: dict, expected_grads: dict[str, float]) -> str | None:
     """Name the bug behind a wrong ``backward()``, from the order of ``_backward`` calls.
