@@ -73,7 +73,7 @@ def check_expression(probe, part: str, expr: str, inputs: dict[str, float], out_
     they do not apply; ``bug_grads`` gives, per catalogued bug, the gradients
     that bug would produce (already scaled by ``out_grad``).
     """
-    obs = probe("op", expr=expr, inputs=inputs, out_grad=out_grad)
+    obs = _clean(probe("op", expr=expr, inputs=inputs, out_grad=out_grad))
     ran = f"out = {expr} with {show(inputs)}; out.grad = {out_grad:g}; out._backward() (and any intermediate node's)"
     expected_data = evaluate(expr, inputs)
     unit = expected_grads if expected_grads is not None else gradient(expr, inputs)
@@ -86,7 +86,7 @@ def check_expression(probe, part: str, expr: str, inputs: dict[str, float], out_
 
     def ask(other_expr: str, other_inputs: dict[str, float]) -> dict | None:
         try:
-            return probe("op", expr=other_expr, inputs=other_inputs, out_grad=out_grad)
+            return _clean(probe("op", expr=other_expr, inputs=other_inputs, out_grad=out_grad))
         except Exception:  # noqa: BLE001 - a failure here only means no diagnosis
             return None
 
@@ -96,7 +96,7 @@ def check_expression(probe, part: str, expr: str, inputs: dict[str, float], out_
         if alone == expr:
             return None
         try:
-            other = probe("op", expr=alone, inputs=alone_inputs, out_grad=out_grad)
+            other = _clean(probe("op", expr=alone, inputs=alone_inputs, out_grad=out_grad))
         except Exception:  # noqa: BLE001 - a failure here only means no diagnosis
             return False
         want = {k: g * out_grad for k, g in gradient(alone, alone_inputs).items()}
@@ -111,6 +111,11 @@ def check_expression(probe, part: str, expr: str, inputs: dict[str, float], out_
         fail(ran, f"{', '.join(unreached)} reachable from out through _prev", "not in out's graph", why())
     if not _grads_close(obs.get("grads"), expected):
         fail(ran, "grads " + show(expected), "grads " + show(_plain(obs.get("grads"))), why())
+
+
+def _clean(obs: dict) -> dict:
+    """The worker is untrusted: ``reaches`` and ``grads`` in the shape the checks read (else empty)."""
+    return {**obs, **{key: obs[key] if isinstance(obs.get(key), dict) else {} for key in ("reaches", "grads")}}
 
 
 def _grads_close(grads: object, expected: dict[str, float]) -> bool:
