@@ -243,10 +243,10 @@ def probe_op(state, expr, inputs, out_grad, propagate_mode="grader"):
     # Over every computed node, not only out: the op under test may sit inside the expression.
     inner = [node for node in below if _children(node)]
     fresh_leaf_code = getattr(getattr(V(0.0), "_backward", None), "__code__", None)
-    observation["backward_unset"] = any(
-        getattr(getattr(node, "_backward", None), "__code__", None) is fresh_leaf_code for node in inner
-    )
-    observation["has_backward_attribute"] = any("backward" in getattr(node, "__dict__", {}) for node in inner)
+    unset = [node for node in inner if getattr(getattr(node, "_backward", None), "__code__", None) is fresh_leaf_code]
+    observation["backward_unset"] = bool(unset)
+    # `out.backward = _backward` (a typo for `_backward`): an instance attribute, and _backward never set.
+    observation["has_backward_attribute"] = any("backward" in getattr(node, "__dict__", {}) for node in unset)
     if propagate_mode == "student":
         out.backward()
     else:
