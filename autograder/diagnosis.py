@@ -379,7 +379,13 @@ def diagnose_backward(nodes: dict[str, dict], root: str, obs: dict, expected_gra
     """
     calls = obs.get("calls") or []
     grads = obs.get("grads", {})
-    internal = [n for n, spec in nodes.items() if spec["children"]]
+    reachable, stack = set(), [root]
+    while stack:
+        name = stack.pop()
+        if name not in reachable:
+            reachable.add(name)
+            stack.extend(nodes[name]["children"])
+    internal = [n for n in nodes if n in reachable and nodes[n]["children"]]
     counts = {n: calls.count(n) for n in nodes}
     if any(counts[n] > 1 for n in nodes):
         return advice("backward-no-visited")
@@ -387,6 +393,8 @@ def diagnose_backward(nodes: dict[str, dict], root: str, obs: dict, expected_gra
         abs(g) > 1e-9 for n, g in expected_grads.items() if n != root
     ):
         return advice("backward-no-seed")
+    if any(counts[n] == 0 for n in internal):
+        return advice("backward-skips-nodes")
     position = {n: calls.index(n) for n in nodes if counts[n]}
     edges = [(p, c) for p in internal for c in set(nodes[p]["children"]) if nodes[c]["children"]]
     judged = [(p, c) for p, c in edges if p in position and c in position]
@@ -395,8 +403,6 @@ def diagnose_backward(nodes: dict[str, dict], root: str, obs: dict, expected_gra
         return advice("backward-not-reversed")
     if wrong:
         return advice("backward-no-topo")
-    if any(counts[n] == 0 for n in internal):
-        return advice("backward-skips-nodes")
     return None
 
 
