@@ -76,6 +76,7 @@ FIXTURES = {
     "deep_recursion": ("reference", {"full": ("add", "mul") + NN + TRAIN}),
     "kill_parent": ("reference", {"full": NN + TRAIN}),
     "syntax_error": ("reference", {"zero": NN, "full": ENGINE + TRAIN}),
+    "escape_sequences": ("reference", {"zero": ("add", "mul"), "full": NN + TRAIN}),
     "extra_files": ("buggy", {"full": NN + TRAIN}),
     "combined": ("reference", {"zero": ("tanh",), "full": NN + TRAIN}),
     "empty_folder": ("empty", {"zero": ENGINE + NN + TRAIN}),
@@ -300,6 +301,14 @@ def test_huge_messages_are_capped(graded):
     result = result_of(graded["huge_exception@auto"])
     mul = [t for t in result["tests"] if t["part"] in ("mul", "pow") and t["status"] != "passed"]
     assert mul and all(len(t["message"]) < 1500 for t in mul)
+
+
+def test_no_control_characters_reach_the_report(graded):
+    outcome = graded["escape_sequences@auto"]
+    result = result_of(outcome)
+    text = json.dumps(result, ensure_ascii=False)
+    assert not any(ch in text for ch in "\x1b\x07\r\u202e")
+    assert all(len(t["message"]) < 1500 for t in result["tests"])
 
 
 def test_syntax_error_names_file_and_line(graded):

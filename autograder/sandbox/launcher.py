@@ -23,6 +23,7 @@ from .isolation import Isolation
 MAX_ANSWER_BYTES = 1 << 20  # an answer is a few KB; anything bigger is hostile
 STUDENT_FILES = ("engine.py", "nn.py", "train.py")
 MAX_LINE = 1_000_000  # a 1 MiB source has fewer lines
+MAX_STRING = 200  # any string in an observation (type names, ...)
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class Worker:
         observation = answer.get("observation")
         if not isinstance(observation, dict):
             raise WorkerError("error", {"type": "ProtocolError", "message": "malformed observation"})
-        return observation
+        return _sanitised(observation)
 
     def close(self) -> None:
         """Kill the worker and everything it started (its whole process group)."""
@@ -210,6 +211,20 @@ def _validated_error(error: object) -> dict:
     kind = _clean(error.get("type"), 40)
     kind = kind if kind.replace("_", "").replace(".", "").isalnum() else "Error"
     return {"type": kind, "message": _clean(error.get("message"), 200), "where": where}
+
+
+def _sanitised(value: object, depth: int = 0) -> object:
+    """An observation with every string printable and capped (a class name may hold escape
+    sequences for the instructor's terminal); structure and numbers are the checks' to judge."""
+    if isinstance(value, str):
+        return value if len(value) <= MAX_STRING and value.isprintable() else _clean(value, MAX_STRING)
+    if depth > 20:
+        return None
+    if isinstance(value, dict):
+        return {_sanitised(k, depth + 1): _sanitised(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_sanitised(v, depth + 1) for v in value]
+    return value
 
 
 def _clean(text: object, cap: int) -> str:
