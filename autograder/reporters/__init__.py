@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import gradescope, json_report, junit, text
+from . import classroom, gradescope, json_report, junit, text
 
 REPORTERS: dict[str, Callable[[dict], str]] = {
     "text": text.render,
     "json": json_report.render,
     "gradescope": gradescope.render,
     "junit": junit.render,
+    "classroom": classroom.render,
 }
