@@ -185,7 +185,7 @@ def run_checks(context: GradingContext) -> list[Outcome]:
     if missing:
         raise FileNotFoundError(f"the rubric names check modules that do not exist: {missing}")
     args = ["-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR), "-p", "no:terminal",
-            "-p", "no:logging", *modules]
+            "-p", "no:logging", "-p", "no:unraisableexception", *modules]
     # Installed pytest plugins (anyio, ...) have nothing to do here and cost startup time.
     previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
