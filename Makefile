@@ -14,6 +14,9 @@ $(SETUP): pyproject.toml tools/setup.sh
 ## demo: train the moons classifier, draw a graph, grade the example submissions
 demo: $(SETUP)
 	@$(PYTHON) -m solutions.demo build/demo
+	@$(PYTHON) -m autograder grade-batch examples/submissions --out build/demo/grades --force
+	@$(PYTHON) tools/show_gradebook.py build/demo/grades/gradebook.csv
+	@echo "feedback for each submission: build/demo/grades/<name>/feedback.md; class summary: build/demo/grades/summary.md"
 
 ## test: the kit's whole test suite
 test: $(SETUP)
