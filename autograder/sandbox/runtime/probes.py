@@ -8,7 +8,6 @@ Standard library only; this file runs inside the sandbox.
 """
 
 import importlib.util
-import math
 import sys
 import traceback
 import types
