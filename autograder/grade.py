@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -170,6 +171,8 @@ def grade(path: str | os.PathLike, *, rubric: Rubric | None = None, secret: byte
     seed = hmac.new(secret or grader_secret(), submission.digest.encode(), hashlib.sha256).hexdigest()
     with staged(submission) as workdir:
         context = GradingContext(submission, workdir, rubric, seed, isolation=Isolation(workdir))
+        with contextlib.suppress(OSError):  # if it cannot start now, the first probe says why
+            context.isolation.prepare()  # the sandbox boots while pytest collects the checks
         try:
             outcomes = run_checks(context)
         finally:

@@ -165,3 +165,43 @@ def test_unusual_but_correct_alternative_scores_full_marks(graded, name):
 
 def test_there_are_enough_alternatives():
     assert len(ALTERNATIVE_DIRS) >= 4
+
+
+@pytest.mark.parametrize("loss", ["mse_loss", "hinge_loss"])
+@pytest.mark.parametrize("variant", ["correct", "no_zero_grad", "zero_after_backward", "wrong_sign"])
+def test_training_oracle_is_torch_optim_sgd(loss, variant):
+    """The training oracle updates by hand (torch.optim would import torch._dynamo, 0.7 s per
+    cold grade); it must follow exactly the trajectory torch.optim.SGD gives."""
+    import random
+
+    import torch
+
+    from autograder.oracles import torch_oracle_nn as oracle
+
+    rng = random.Random(f"{loss}:{variant}")
+    params = oracle.random_params(rng, [2, 4, 1])
+    xs = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(6)]
+    ys = [rng.choice((-1.0, 1.0)) for _ in xs]
+    history, final = oracle.train(params, xs, ys, steps=5, lr=0.1, loss=loss, variant=variant)
+
+    layers = [(torch.tensor([n[:-1] for n in layer], dtype=torch.float64, requires_grad=True),
+               torch.tensor([n[-1] for n in layer], dtype=torch.float64, requires_grad=True)) for layer in params]
+    optimizer = torch.optim.SGD([t for pair in layers for t in pair], lr=0.1, maximize=variant == "wrong_sign")
+    inputs, targets = torch.tensor(xs, dtype=torch.float64), torch.tensor(ys, dtype=torch.float64)
+    expected = []
+    for _ in range(5):
+        h = inputs
+        for w, b in layers:
+            h = torch.tanh(h @ w.T + b)
+        predictions = h[:, 0]
+        value = ((predictions - targets) ** 2).mean() if loss == "mse_loss" else torch.relu(1 - targets * predictions).mean()
+        if variant not in ("no_zero_grad", "zero_after_backward"):
+            optimizer.zero_grad(set_to_none=False)
+        value.backward()
+        if variant == "zero_after_backward":
+            optimizer.zero_grad(set_to_none=False)
+        optimizer.step()
+        expected.append(value.item())
+    flat = [v for w, b in layers for i in range(w.shape[0]) for v in [*w[i].tolist(), b[i].item()]]
+    assert history == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    assert final == pytest.approx(flat, rel=1e-12, abs=1e-15)

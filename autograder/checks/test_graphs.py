@@ -8,13 +8,14 @@ bounded, no example database, no shrinking: a fixed few dozen examples).
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from ..diagnosis import diagnose_graph
@@ -159,31 +160,42 @@ SETTINGS = settings(max_examples=30, derandomize=True, database=None, deadline=N
                     report_multiple_bugs=False, print_blob=False)
 
 
-def test_random_expression(probe, grading):
-    """Random expression graphs (reuse included: inputs recur) against PyTorch.
+@functools.cache
+def random_expressions() -> tuple[str, ...]:
+    """The random expression graphs, drawn by hypothesis once per process.
 
-    Hypothesis only generates here; the first failure is kept and raised
-    afterwards.  (Letting hypothesis replay a failure would call it flaky
-    when a bug depends on the order of a set, which differs between runs.)
+    Derandomised, so every process (command line, batch, Gradescope) draws the
+    same list; what varies per submission is the inputs.  Drawing them once
+    keeps hypothesis's engine out of every grading: in a batch, the warm-up
+    draws them and every forked grader inherits the list.
     """
-    failures: list[CheckFailure] = []
+    drawn: list[str] = []
 
     @SETTINGS
-    @given(expr=EXPRESSIONS, values=st.integers(0, 2**32))
-    def one_example(expr: str, values: int) -> None:
-        if failures:
-            return
-        draw = random.Random(f"{grading.seed}:graphs:{values}")  # the inputs: deterministic per example
-        inputs = {name: away_from_zero(draw, 0.3, 1.8) for name in names_in(expr)}
-        oracle = torch_oracle.evaluate(expr, inputs)
-        assume(oracle.relu_margin > 1e-6 and math.isfinite(oracle.data) and abs(oracle.data) < 1e6)
-        assume(all(math.isfinite(g) and abs(g) < 1e6 for g in oracle.grads.values()))
-        try:
-            check_against_torch(probe, expr, inputs)
-        except CheckFailure as failure:
-            failures.append(failure)
+    @given(expr=EXPRESSIONS)
+    def collect(expr: str) -> None:
+        drawn.append(expr)
 
     with _no_local_constants():
-        one_example()
-    if failures:
-        raise failures[0]
+        collect()
+    return tuple(dict.fromkeys(drawn))  # hypothesis may repeat a small example
+
+
+def well_behaved_inputs(expr: str, draw: random.Random, tries: int = 10) -> dict[str, float] | None:
+    """Inputs where ``expr`` is smooth and moderate (no relu kink, no overflow), or None."""
+    for _ in range(tries):
+        inputs = {name: away_from_zero(draw, 0.3, 1.8) for name in names_in(expr)}
+        oracle = torch_oracle.evaluate(expr, inputs)
+        if (oracle.relu_margin > 1e-6 and math.isfinite(oracle.data) and abs(oracle.data) < 1e6
+                and all(math.isfinite(g) and abs(g) < 1e6 for g in oracle.grads.values())):
+            return inputs
+    return None
+
+
+def test_random_expression(probe, grading):
+    """Random expression graphs (reuse included: inputs recur) against PyTorch, at inputs drawn
+    from the submission's seed; the first disagreement fails the check."""
+    for index, expr in enumerate(random_expressions()):
+        inputs = well_behaved_inputs(expr, random.Random(f"{grading.seed}:graphs:{index}"))
+        if inputs is not None:
+            check_against_torch(probe, expr, inputs)

@@ -2,7 +2,7 @@
 
 ``train()`` runs on a reference MLP with the grader's weights and the
 reference loss passed explicitly; its loss history and final weights must
-equal a PyTorch replica (``torch.optim.SGD``) to 1e-9 relative.  Only an
+equal a PyTorch replica (autograd gradients, the SGD update) to 1e-9 relative.  Only an
 exact trajectory shows a loop that forgets ``zero_grad``: it still trains.
 """
 
@@ -80,7 +80,7 @@ def test_train_loss_history(probe, rng, loss):
     require(isinstance(got, list), ran, f"a list of {case['steps']} losses", f"a {obs.get('type')}")
     if not numbers_close(got, history, **TRAJECTORY):
         fail(ran, f"losses {show(history)} (each step: predict, loss, zero_grad, backward, sgd_step; "
-             "as torch.optim.SGD does)", f"losses {show(got)}",
+             "as PyTorch does)", f"losses {show(got)}",
              diagnose_training(got, wrong_loops(case, loss, final=False)))
 
 

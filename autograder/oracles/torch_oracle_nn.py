@@ -57,7 +57,7 @@ def _flat(layers: list[tuple], grads: bool) -> list[float]:
         b = biases.grad if grads else biases
         for i in range(w.shape[0]):
             out.extend(float(v) for v in w[i].tolist())
-            out.append(float(b[i]))
+            out.append(float(b[i].detach()))
     return out
 
 
@@ -95,7 +95,7 @@ def _with_grads(fn, scores: list[float], *args) -> tuple[float, list[float]]:
     s = torch.tensor(scores, dtype=torch.float64, requires_grad=True)
     value = fn(torch, s, *args)
     value.backward()
-    return float(value), [float(g) for g in s.grad.tolist()]
+    return float(value.detach()), [float(g) for g in s.grad.tolist()]
 
 
 def mse(predictions: list[float], targets: list[float], reduction: str = "mean") -> tuple[float, list[float]]:
@@ -130,10 +130,11 @@ def train(params: Params, xs: list[list[float]], ys: list[float], steps: int, lr
     """
     torch = _torch()
     layers = _tensors(torch, params)
-    optimizer = torch.optim.SGD([t for pair in layers for t in pair], lr=lr, maximize=variant == "wrong_sign")
+    parameters = [t for pair in layers for t in pair]
     inputs = torch.tensor(xs, dtype=torch.float64)
     targets = torch.tensor(ys, dtype=torch.float64)
     activations = ["tanh"] * len(layers)
+    direction = 1.0 if variant == "wrong_sign" else -1.0
     history = []
     for _ in range(steps):
         predictions = _forward(torch, layers, inputs, activations)[:, 0]
@@ -144,13 +145,22 @@ def train(params: Params, xs: list[list[float]], ys: list[float], steps: int, lr
         else:
             raise ValueError(f"unknown loss {loss!r}")
         if variant not in ("no_zero_grad", "zero_after_backward"):
-            optimizer.zero_grad(set_to_none=False)
+            _zero_grad(parameters)
         value.backward()
         if variant == "zero_after_backward":
-            optimizer.zero_grad(set_to_none=False)
-        optimizer.step()
-        history.append(float(value))
+            _zero_grad(parameters)
+        with torch.no_grad():  # plain SGD, what torch.optim.SGD(lr) does (tests/ pin the equality)
+            for p in parameters:
+                p.add_(p.grad, alpha=direction * lr)
+        history.append(float(value.detach()))
     return history, _flat(layers, grads=False)
+
+
+def _zero_grad(parameters) -> None:
+    # Not torch.optim: its first step imports torch._dynamo, 0.7 s of every cold grade.
+    for p in parameters:
+        if p.grad is not None:
+            p.grad.zero_()
 
 
 # -- inputs ------------------------------------------------------------------------

@@ -118,6 +118,7 @@ class Isolation:
     _uid_lock: int = -1
     _token: str = ""
     _nproc: int = 0
+    _greeted: bool = False
 
     def __post_init__(self) -> None:
         self.workdir = Path(self.workdir)
@@ -131,12 +132,19 @@ class Isolation:
         self.level = f"{self.mode} ({DESCRIPTIONS[self.mode]}{', unprivileged uid' if drops_uid else ''}; {COMMON})"
 
     # -- the Worker's interface ---------------------------------------------
+    def prepare(self) -> None:
+        """Start the sandbox now without waiting for it: it boots while the grader gets ready."""
+        if self._zygote is None:
+            self._launch_zygote()
+
     def spawn(self, request_fd: int, answer_fd: int) -> SandboxProcess:
         """A fresh worker for one part, reading requests on ``request_fd``."""
         for attempt in range(2):
-            if self._zygote is None or self._zygote.poll() is not None:
-                self._start_zygote()
             try:
+                if self._zygote is None or self._zygote.poll() is not None:
+                    self._launch_zygote()
+                if not self._greeted:
+                    self._await_greeting()
                 reply = self._ask({"op": "fork"}, fds=[request_fd, answer_fd])
                 return SandboxProcess(self, int(reply["pid"]), self._generation)
             except (OSError, ValueError, KeyError, TypeError):
@@ -170,7 +178,7 @@ class Isolation:
         self.close()
 
     # -- the zygote ------------------------------------------------------------
-    def _start_zygote(self) -> None:
+    def _launch_zygote(self) -> None:
         self._stop_zygote()
         if self._generation == 0:
             _precompile(self.workdir)
@@ -203,9 +211,13 @@ class Isolation:
             theirs.close()
         self._control = ours
         self._generation += 1
+        self._greeted = False
+
+    def _await_greeting(self) -> None:
         hello = self._ask(None, timeout=10.0)
         if not hello.get("ready"):
             raise OSError("the sandbox did not start")
+        self._greeted = True
 
     def _wrap(self, inner: list[str]) -> list[str]:
         if self.mode == "bwrap":
@@ -385,16 +397,32 @@ def bwrap_argv(workdir: Path) -> list[str]:
 # ----------------------------------------------------------------------------
 # Sandbox uids
 # ----------------------------------------------------------------------------
+_TRUSTED_BYTECODE: dict[tuple[str, bytes], bytes] = {}  # (name, source) -> .pyc, for our own pieces
+
+
 def _precompile(workdir: Path) -> None:
     """Byte-compile the staged modules once (compiling is not running), so that the workers,
-    which cannot write a bytecode cache, do not compile them again for every part."""
+    which cannot write a bytecode cache, do not compile them again for every part.
+
+    The runtime and the reference are the same for every submission: they are compiled once
+    per process and the bytecode reused (an unchecked-hash .pyc does not depend on the path,
+    and the import system sets each code object's file name on loading)."""
+    import importlib.util
     import py_compile
 
     for piece in ("runtime", "reference", "submission"):
         for source in (workdir / piece).glob("*.py"):
+            cached = importlib.util.cache_from_source(str(source))
+            key = (source.name, source.read_bytes()) if piece != "submission" else None
+            if key in _TRUSTED_BYTECODE:
+                Path(cached).parent.mkdir(exist_ok=True)
+                Path(cached).write_bytes(_TRUSTED_BYTECODE[key])
+                continue
             with contextlib.suppress(Exception):  # a syntax error: the worker reports it itself
-                py_compile.compile(str(source), doraise=True, quiet=2,
+                py_compile.compile(str(source), cfile=cached, doraise=True, quiet=2,
                                    invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+                if key is not None:
+                    _TRUSTED_BYTECODE[key] = Path(cached).read_bytes()
 
 
 def _allocate_uid() -> tuple[int, int]:

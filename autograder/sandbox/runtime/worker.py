@@ -146,6 +146,13 @@ class Zygote:
     def kill(self, roots):
         """SIGKILL ``roots``, their descendants and every orphan we adopted, until none is left."""
         _kill_all(roots)  # by pid first: right even where /proc shows another PID namespace
+        for pid in roots:  # our own workers, SIGKILLed: waiting for them is short, polling is not
+            if pid in self.workers and self.workers[pid] is None:
+                try:
+                    _, status = os.waitpid(pid, 0)
+                    self.workers[pid] = os.waitstatus_to_exitcode(status)
+                except ChildProcessError:
+                    pass
         for _ in range(100):
             parents = _children_map()
             orphans = {pid for pid, parent in parents.items() if parent == self.me and pid not in self.workers}
