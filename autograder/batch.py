@@ -8,9 +8,10 @@ the expression graph for a wrong gradient); OUTDIR gets ``gradebook.csv`` and
 Speed: the parent imports the grader, pytest, the checks (and whatever they
 import, e.g. torch) once, grades the reference once to warm every lazy
 import, freezes its heap, and then forks ``jobs`` grading processes that share
-every imported page.  Each grades up to ``Pool.RECYCLE`` submissions and is
-then replaced by a fresh copy of the warm parent (forking per submission
-costs a third more CPU: copy-on-write faults and tearing down the copy).
+every imported page.  Each runs one pytest session (the checks collected
+once) and grades up to ``Pool.RECYCLE`` submissions in it, then is replaced
+by a fresh copy of the warm parent (forking per submission costs a third more
+CPU: copy-on-write faults and tearing down the copy).
 Student code never runs in these processes: each submission gets its own
 sandbox (see sandbox/).
 
@@ -36,6 +37,7 @@ import sys
 import time
 import traceback
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 SUBMISSION_TIMEOUT = 300.0  # seconds; far above the sandbox's own per-submission budget
@@ -69,7 +71,7 @@ def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None
 
 
 # ----------------------------------------------------------------------------
-# Parent: warm up once, fork per submission
+# Parent: warm up once, fork graders
 # ----------------------------------------------------------------------------
 def warm_up() -> None:
     """Import and initialise everything a grading needs, once, before forking."""
@@ -273,21 +275,31 @@ class Pool:
 
 
 def _serve(todo: list[Path], out: Path, tasks: int, answers: int) -> None:
-    buffer = b""
-    while True:
-        while b"\n" not in buffer:
-            data = os.read(tasks, 64)
-            if not data:
-                return
-            buffer += data
-        line, buffer = buffer.split(b"\n", 1)
-        submission = todo[int(line)]
+    """Grade the submissions the parent sends, in one pytest session; answer a line after each."""
+    from .grade import grade_each
+
+    def assigned() -> Iterator[Path]:
+        buffer = b""
+        while True:
+            while b"\n" not in buffer:
+                data = os.read(tasks, 64)
+                if not data:
+                    return
+                buffer += data
+            line, buffer = buffer.split(b"\n", 1)
+            yield todo[int(line)]
+
+    def done(submission: Path, result: dict | None, error: Exception | None) -> None:
         try:
-            grade_one(submission, out / submission.name)
-        except BaseException:  # noqa: BLE001 - report it; the batch carries on
+            if error is not None:
+                raise error
+            record(submission, out / submission.name, result)
+        except BaseException as failure:  # noqa: BLE001 - report it; the batch carries on
             with contextlib.suppress(BaseException):
-                _write_atomic(out / submission.name / ERROR, traceback.format_exc(limit=8))
+                _write_atomic(out / submission.name / ERROR, "".join(traceback.format_exception(failure, limit=8)))
         os.write(answers, b"done\n")
+
+    grade_each(assigned(), done)
 
 
 def _terminate(signum, frame):
@@ -309,11 +321,10 @@ def _failure(folder: Path, status: int) -> str | None:
 # ----------------------------------------------------------------------------
 # Child: one submission
 # ----------------------------------------------------------------------------
-def grade_one(submission: Path, folder: Path) -> dict:
+def record(submission: Path, folder: Path, result: dict) -> None:
+    """Write one submission's feedback, then its result (last: it marks the submission done)."""
     from . import feedback
-    from .grade import grade
 
-    result = grade(submission)
     folder.mkdir(parents=True, exist_ok=True)
     with contextlib.suppress(FileNotFoundError):
         (folder / ERROR).unlink()
@@ -322,8 +333,7 @@ def grade_one(submission: Path, folder: Path) -> dict:
     except Exception:  # noqa: BLE001 - feedback is a courtesy; the result must still land
         text = f"# Feedback for {submission.name}\n\nScore: {result['score']} / {result['max_score']}\n"
     _write_atomic(folder / FEEDBACK, text)
-    _write_atomic(folder / RESULT, json.dumps(result, indent=2) + "\n")  # last: marks the submission done
-    return result
+    _write_atomic(folder / RESULT, json.dumps(result, indent=2) + "\n")
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,15 +114,58 @@ class GradingContext:
         }
 
 
-class GradingPlugin:
-    """A pytest plugin: hands the context to the fixtures and records each check's outcome."""
+Done = Callable[[Path, "dict | None", "Exception | None"], None]
 
-    def __init__(self, context: GradingContext):
-        self.context = context
+
+class GradingLoop:
+    """A pytest plugin that grades submissions one after another in one session.
+
+    pytest collects the checks once; then, for each submission, the loop stages
+    it, starts its sandbox, hands the context to the fixtures, runs every check
+    (pytest's own runtest protocol, as pytest-rerunfailures re-runs items) and
+    records each check's outcome.  A batch grader feeds it submissions as they
+    come, so configuration and collection are paid once per grader, not once
+    per submission.  ``done(path, result, error)`` gets each result, or the
+    exception that stopped the grader on that submission.
+    """
+
+    def __init__(self, paths: Iterable[str | os.PathLike], done: Done, rubric: Rubric, secret: bytes):
+        self.paths, self.done, self.rubric, self.secret = paths, done, rubric, secret
         self.outcomes: list[Outcome] = []
 
-    def pytest_configure(self, config) -> None:
-        config.stash[CONTEXT_KEY] = self.context
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session) -> bool:
+        if session.testsfailed:
+            raise session.Interrupted(f"{session.testsfailed} errors while collecting the hidden checks")
+        for path in map(Path, self.paths):
+            try:
+                result = self._grade(session, path)
+            except Exception as error:  # noqa: BLE001 - the grader failed on this one; report it, go on
+                self.done(path, None, error)
+            else:
+                self.done(path, result, None)
+        return True
+
+    def _grade(self, session, path: Path) -> dict:
+        started = time.monotonic()
+        submission = load_submission(path)
+        seed = hmac.new(self.secret, submission.digest.encode(), hashlib.sha256).hexdigest()
+        with staged(submission) as workdir:
+            isolation = Isolation(workdir)
+            context = GradingContext(submission, workdir, self.rubric, seed, isolation=isolation)
+            with contextlib.suppress(OSError):  # if it cannot start now, the first probe says why
+                isolation.prepare()  # it boots while the first checks get ready
+            session.config.stash[CONTEXT_KEY] = context
+            self.outcomes = []
+            try:
+                items = session.items
+                for i, item in enumerate(items):
+                    # nextitem None after the last: every fixture is torn down before the next submission
+                    item.config.hook.pytest_runtest_protocol(item=item, nextitem=items[i + 1] if i + 1 < len(items) else None)
+            finally:
+                context.close()
+                isolation.close()  # the sandbox and every process left in it
+        return build_result(self.rubric, submission, self.outcomes, isolation.level, time.monotonic() - started)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -165,35 +208,30 @@ class CheapFailureReports:
 
 def grade(path: str | os.PathLike, *, rubric: Rubric | None = None, secret: bytes | None = None) -> dict:
     """Grade the submission at ``path``; the result dict of CONTRACT.md section 3."""
-    started = time.monotonic()
+    results: list[tuple[dict | None, Exception | None]] = []
+    grade_each([path], lambda _, result, error: results.append((result, error)), rubric=rubric, secret=secret)
+    result, error = results[0]
+    if error is not None:
+        raise error
+    return result
+
+
+def grade_each(paths: Iterable[str | os.PathLike], done: Done, *, rubric: Rubric | None = None,
+               secret: bytes | None = None) -> None:
+    """Grade every submission ``paths`` yields, in one pytest session; ``done`` gets each result."""
     rubric = rubric or load_rubric()
-    submission = load_submission(Path(path))
-    seed = hmac.new(secret or grader_secret(), submission.digest.encode(), hashlib.sha256).hexdigest()
-    with staged(submission) as workdir:
-        context = GradingContext(submission, workdir, rubric, seed, isolation=Isolation(workdir))
-        with contextlib.suppress(OSError):  # if it cannot start now, the first probe says why
-            context.isolation.prepare()  # the sandbox boots while pytest collects the checks
-        try:
-            outcomes = run_checks(context)
-        finally:
-            context.close()
-            context.isolation.close()  # the sandbox and every process left in it
-    return build_result(rubric, submission, outcomes, context.isolation.level, time.monotonic() - started)
-
-
-def run_checks(context: GradingContext) -> list[Outcome]:
-    plugin = GradingPlugin(context)
-    modules = [str(CHECKS_DIR / f"{check}.py") for part in context.rubric.parts.values() for check in part.checks]
+    modules = [str(CHECKS_DIR / f"{check}.py") for part in rubric.parts.values() for check in part.checks]
     missing = [m for m in modules if not Path(m).is_file()]
     if missing:
         raise FileNotFoundError(f"the rubric names check modules that do not exist: {missing}")
     args = ["-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR), "-p", "no:terminal",
             "-p", "no:logging", "-p", "no:unraisableexception", *modules]
+    loop = GradingLoop(paths, done, rubric, secret or grader_secret())
     # Installed pytest plugins (anyio, ...) have nothing to do here and cost startup time.
     previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     try:
-        code = pytest.main(args, plugins=[plugin, CheapFailureReports()])
+        code = pytest.main(args, plugins=[loop, CheapFailureReports()])
     finally:
         if previous is None:
             del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
@@ -201,7 +239,6 @@ def run_checks(context: GradingContext) -> list[Outcome]:
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise RuntimeError(f"the hidden checks could not run (pytest exit status {code})")
-    return plugin.outcomes
 
 
 def build_result(rubric: Rubric, submission: Submission, outcomes: list[Outcome], isolation: str, seconds: float) -> dict:

@@ -121,15 +121,15 @@ import os, signal, sys
 from pathlib import Path
 import autograder.grade as grading
 from autograder.batch import grade_batch
-real = grading.grade
-def flaky(path, **kwargs):
+real = grading.GradingLoop._grade
+def flaky(self, session, path):
     name = Path(path).name
     if name == "raises" and os.environ.get("FLAKY"):
         raise RuntimeError("the grader tripped over this one")
     if name == "crashes" and os.environ.get("FLAKY"):
         os.kill(os.getpid(), signal.SIGKILL)
-    return real(path, **kwargs)
-grading.grade = flaky
+    return real(self, session, path)
+grading.GradingLoop._grade = flaky
 sys.exit(grade_batch(sys.argv[1], sys.argv[2], jobs=2))
 """
 
