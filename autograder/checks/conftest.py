@@ -24,10 +24,14 @@ def grading(request):
     return request.config.stash[CONTEXT_KEY]
 
 
-@pytest.fixture
-def probe(grading, request):
-    part = request.module.PART
+@pytest.fixture(scope="module")
+def part(request) -> str:
+    """The rubric part of the current check module (its ``PART``)."""
+    return request.module.PART
 
+
+@pytest.fixture
+def probe(grading, part):
     def run(name: str, **args) -> dict:
         try:
             return grading.probe(part, name, **args)

@@ -192,7 +192,8 @@ class Isolation:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             runtime = self.workdir / "runtime"
-            inner = [self.python, "-I", str(runtime / "worker.py"), str(runtime), "--zygote", str(theirs.fileno())]
+            inner = [self.python, "-I", str(runtime / "worker.py"), str(runtime), "--zygote", str(theirs.fileno()),
+                     str(self.workdir / "reference")]
             drops_uid = self.uid is not None and self.mode in ("bwrap", "uid")
             prefix = _exec_wrappers(self._rlimits(), self.uid if drops_uid else None)
             kwargs: dict = {}

@@ -13,6 +13,7 @@ import traceback
 import types
 
 PACKAGE = "micrograd_skeleton"
+REFERENCE = "_reference"
 MODULES = ("engine", "nn", "train")
 MESSAGE_CAP = 300
 
@@ -50,7 +51,7 @@ def load(setup):
     Value member outside that part is replaced by the reference's, so that
     e.g. ``__sub__`` is judged on its own even if ``__add__`` is broken.
     """
-    reference = _package("_reference", {name: setup["reference"][name] for name in MODULES})
+    reference = load_reference(setup["reference"])
     student_files = {
         name: setup["files"][name] for name in MODULES if setup["use"].get(name) == "student"
     }
@@ -63,6 +64,14 @@ def load(setup):
     if setup.get("graft") and value_class is not None:
         _graft(value_class, reference["engine"].Value, setup["graft"])
     return State(modules, value_class, reference)
+
+
+def load_reference(files):
+    """The reference package: the one the zygote imported before forking, if from these files."""
+    loaded = sys.modules.get(REFERENCE)
+    if loaded is not None and all(getattr(getattr(loaded, m, None), "__file__", None) == files[m] for m in MODULES):
+        return {m: getattr(loaded, m) for m in MODULES}
+    return _package(REFERENCE, files)
 
 
 def _package(name, files, preloaded=None):
