@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from .rubric import Part, Rubric, load_rubric
-from .sandbox.isolation import Isolation
+from .sandbox.isolation import Isolation, staging_dir
 from .sandbox.launcher import Worker, WorkerError
 from .sandbox.runtime.probes import OP_MEMBERS
 from .submission import MODULES, Submission, load_submission
@@ -275,7 +275,7 @@ def build_result(rubric: Rubric, submission: Submission, outcomes: list[Outcome]
 @contextmanager
 def staged(submission: Submission) -> Iterator[Path]:
     """A private copy: the runtime, the reference, and only the student's three modules."""
-    workdir = Path(tempfile.mkdtemp(prefix="micrograd-grade-"))
+    workdir = Path(tempfile.mkdtemp(prefix="micrograd-grade-", dir=staging_dir()))
     try:
         shutil.copytree(RUNTIME_DIR, workdir / "runtime", ignore=shutil.ignore_patterns("__pycache__"))
         (workdir / "reference").mkdir()

@@ -72,6 +72,7 @@ FIXTURES = {
     "monkeypatching": ("buggy", {"full": NN + TRAIN}),
     "read_hidden_checks": ("reference", {"zero": ("add",), "full": NN + TRAIN}),
     "delete_files": ("reference", {"full": NN + TRAIN}),
+    "fill_disk": ("reference", {"full": ("add", "mul") + NN + TRAIN}),
     "huge_exception": ("reference", {"zero": ("mul", "pow"), "full": ("add",) + NN + TRAIN}),
     "deep_recursion": ("reference", {"full": ("add", "mul") + NN + TRAIN}),
     "kill_parent": ("reference", {"full": NN + TRAIN}),

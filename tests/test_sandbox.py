@@ -5,6 +5,7 @@ covered: util-linux exec wrappers (the fast path) and the preexec fallback."""
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,31 @@ def test_the_zygote_runs_with_the_limits_no_aslr_and_its_own_uid(way, monkeypatc
         finally:
             sandbox.close()
         assert sandbox_processes(workdir) == []
+
+
+FILL = """
+import os
+import subprocess
+total = 0
+for folder in (os.getcwd(), "/tmp"):
+    for i in range(10_000):
+        try:
+            with open(os.path.join(folder, f"f{i}"), "wb") as f:
+                f.write(b"x" * (1 << 20))
+            total += 1 << 20
+        except OSError:
+            break
+print(total)
+"""
+
+
+@pytest.mark.skipif(not isolation.level_works("bwrap"), reason="bubblewrap does not work here")
+def test_bwrap_writable_places_are_capped(tmp_path):
+    """Only tmpfs of the sandbox's own are writable, each capped: writing fills them, not the machine."""
+    for piece in ("runtime", "reference", "submission", "scratch"):
+        (tmp_path / piece).mkdir()
+    argv = isolation.bwrap_argv(tmp_path) + [isolation.sandbox_python("bwrap"), "-I", "-c", FILL]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=dict(isolation.ENV))
+    assert done.returncode == 0, done.stderr
+    assert 0 < int(done.stdout) <= 2 * isolation.WRITABLE_BYTES
+    assert list((tmp_path / "scratch").iterdir()) == []  # nothing reached the staged folder

@@ -62,6 +62,7 @@ DESCRIPTIONS = {
 }
 COMMON = "rlimits, python -I, minimal environment"
 ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
+WRITABLE_BYTES = 64 * MiB  # each tmpfs inside the bwrap sandbox (/tmp, scratch/)
 UID_BASE = 1_100_000  # sandbox uids: UID_BASE .. UID_BASE + UID_COUNT - 1 (no account needed)
 UID_COUNT = 4096
 SYSTEM_RO = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -396,11 +397,24 @@ def bwrap_argv(workdir: Path) -> list[str]:
             argv += ["--ro-bind", path, path]
     for path in ETC_RO:
         argv += ["--ro-bind-try", path, path]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    # The only writable places are tmpfs of the sandbox's own, capped: without --size a tmpfs may
+    # grow to half the machine's memory, file by file under RLIMIT_FSIZE.
+    size = str(WRITABLE_BYTES)
+    argv += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/tmp"]
     for piece in ("runtime", "reference", "submission"):
         argv += ["--ro-bind", str(workdir / piece), str(workdir / piece)]
-    argv += ["--bind", str(workdir / "scratch"), str(workdir / "scratch"), "--chdir", str(workdir / "scratch")]
+    argv += ["--size", size, "--tmpfs", str(workdir / "scratch"), "--chdir", str(workdir / "scratch")]
     return argv
+
+
+def staging_dir() -> str | None:
+    """Where submissions are staged: memory (/dev/shm) when the sandbox is bwrap, which writes
+    nothing there (see bwrap_argv); else the system's temporary directory, where the other
+    levels' scratch/ lives.  Staging is a dozen small files created and removed per submission."""
+    shm = "/dev/shm"
+    if available_level(os.environ.get("MICROGRAD_SANDBOX")) == "bwrap" and os.path.isdir(shm) and os.access(shm, os.W_OK):
+        return shm
+    return None
 
 
 # ----------------------------------------------------------------------------
