@@ -9,8 +9,11 @@ this module never goes to the worker.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
+
+from .numeric import compiled
 
 
 @dataclass(frozen=True)
@@ -25,24 +28,11 @@ class TorchResult:
 def evaluate(expr: str, inputs: dict[str, float]) -> TorchResult:
     """``expr`` on float64 leaf tensors (the names of ``inputs``), forward and backward."""
     import torch
-    from torch.overrides import TorchFunctionMode
-
-    relu_functions = {torch.Tensor.relu, torch.relu, torch.nn.functional.relu}
-
-    class ReluWatch(TorchFunctionMode):
-        """Records how close each relu's argument is to its kink at 0 (where the two sides' derivatives differ)."""
-
-        margin = math.inf
-
-        def __torch_function__(self, func, types, args=(), kwargs=None):
-            if func in relu_functions and args and isinstance(args[0], torch.Tensor):
-                self.margin = min(self.margin, float(args[0].detach().abs().min()))
-            return func(*args, **(kwargs or {}))
 
     leaves = {k: torch.tensor(float(v), dtype=torch.float64, requires_grad=True) for k, v in inputs.items()}
-    watch = ReluWatch()
+    watch = _relu_watch()()
     with watch:
-        out = eval(expr, {"__builtins__": {}}, dict(leaves))
+        out = eval(compiled(expr), {"__builtins__": {}}, dict(leaves))  # noqa: S307 - the grader's own text
     if not isinstance(out, torch.Tensor):
         raise TypeError(f"{expr!r} does not depend on any input")
     names = list(leaves)
@@ -52,3 +42,23 @@ def evaluate(expr: str, inputs: dict[str, float]) -> TorchResult:
         grads={n: (float(g) if g is not None else 0.0) for n, g in zip(names, grads)},
         relu_margin=watch.margin,
     )
+
+
+@functools.cache
+def _relu_watch() -> type:
+    """A torch function mode that records how close each relu's argument comes to its kink at 0
+    (where the two sides' derivatives differ).  Made once: torch is imported on first use."""
+    import torch
+    from torch.overrides import TorchFunctionMode
+
+    relu_functions = {torch.Tensor.relu, torch.relu, torch.nn.functional.relu}
+
+    class ReluWatch(TorchFunctionMode):
+        margin = math.inf
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            if func in relu_functions and args and isinstance(args[0], torch.Tensor):
+                self.margin = min(self.margin, float(args[0].detach().abs().min()))
+            return func(*args, **(kwargs or {}))
+
+    return ReluWatch
