@@ -152,7 +152,8 @@ class Pool:
     it was grading: that one is reported and a fresh grader takes its place.
     """
 
-    RECYCLE = 25  # a fresh copy of the parent now and then: nothing accumulates
+    RECYCLE = 100  # a fresh copy of the parent now and then: nothing accumulates (memory stays flat;
+    # each fork costs a pytest collection and copy-on-write faults, so not too often)
 
     def __init__(self, todo: list[Path], out: Path, jobs: int):
         self.todo, self.out, self.jobs = todo, out, jobs
