@@ -30,8 +30,10 @@ def part(request) -> str:
     return request.module.PART
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def probe(grading, part):
+    """``probe(name, **args)``: one probe in the part's worker (stateless, so one per module)."""
+
     def run(name: str, **args) -> dict:
         try:
             return grading.probe(part, name, **args)
