@@ -57,11 +57,11 @@ def load_submission(path: Path) -> Submission:
             submission.problems[name] = f"{name}.py is missing: the parts it holds get no credit"
             continue
         submission.sources[name] = text
-        problem = _syntax_problem(name, text)
-        if problem:
-            submission.problems[name] = problem
+        tree = _parsed(name, text)
+        if isinstance(tree, str):
+            submission.problems[name] = tree
             continue
-        forbidden = _autodiff_imports(text)
+        forbidden = _autodiff_imports(tree)
         if forbidden:
             submission.autodiff[name] = forbidden
             submission.problems[name] = (
@@ -117,21 +117,24 @@ def _read(path: Path) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _syntax_problem(name: str, source: str) -> str | None:
+def _parsed(name: str, source: str) -> ast.Module | str:
+    """The syntax tree, or what keeps the module from being imported (parsed once, then
+    compiled from the tree: some errors, e.g. ``return`` outside a function, show only then)."""
     try:
-        compile(source, f"{name}.py", "exec", dont_inherit=True)
+        tree = ast.parse(source, f"{name}.py")
+        compile(tree, f"{name}.py", "exec", dont_inherit=True)
     except SyntaxError as error:
         where = f"{name}.py, line {error.lineno}" if error.lineno else f"{name}.py"
         return f"{name}.py cannot be imported: SyntaxError at {where}: {error.msg}"
     except ValueError as error:  # e.g. null bytes
         return f"{name}.py cannot be imported: {error}"
-    return None
+    return tree
 
 
-def _autodiff_imports(source: str) -> list[str]:
+def _autodiff_imports(tree: ast.Module) -> list[str]:
     """Names of autodiff libraries imported (statically, or by a constant string)."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(tree):
         names: list[str] = []
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
