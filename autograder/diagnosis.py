@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import ClassVar
 
+from .graph import outputs_first
 from .oracles.numeric import close
 
 # Short names of the catalogued bugs (used in reports and class summaries) -> advice.
@@ -313,17 +314,8 @@ def _simulate(bug: str, part: str, expr: str, inputs: dict, out_grad: float) -> 
         out = eval(expr, {"__builtins__": {}}, dict(leaves))
         if not isinstance(out, _Sim):
             return None
-        order, seen, stack = [], set(), [(out, False)]
-        while stack:  # outputs before inputs, each node once
-            node, done = stack.pop()
-            if done:
-                order.append(node)
-            elif id(node) not in seen:
-                seen.add(id(node))
-                stack.append((node, True))
-                stack.extend((p, False) for p, _ in node.parents)
         grad = {id(out): out_grad}
-        for node in reversed(order):
+        for node in outputs_first(out, lambda node: (parent for parent, _ in node.parents)):
             g = grad.get(id(node), 0.0)
             chain = 1.0 if bug == "missing-chain-factor" and node.op in _Sim.ops else g
             for parent, local in node.parents:

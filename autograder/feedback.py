@@ -14,6 +14,8 @@ import math
 import re
 from pathlib import Path
 
+from .graph import outputs_first
+
 RAN = re.compile(r"Ran: out = (?P<expr>.+?) with (?P<inputs>[^;\n]+)(?:; out\.grad = (?P<out_grad>[^;\n]+))?;")
 GRADS = re.compile(r"^(?P<which>Expected|Got): grads (?P<values>.*)$", re.MULTILINE)
 NAME = re.compile(r"^[a-z]$")
@@ -84,7 +86,7 @@ def gradient_picture(message: str, path: Path) -> Path | None:
         return None
     out.label = "out"
     out.grad = out_grad
-    for node in _reverse_topological(out):
+    for node in outputs_first(out, lambda node: node._prev):
         node._backward()
     wrong = []
     for name, leaf in leaves.items():
@@ -133,19 +135,6 @@ def _assignments(text: str) -> dict[str, float | None]:
         except ValueError:
             values[name] = None
     return values
-
-
-def _reverse_topological(root):
-    order, seen, stack = [], set(), [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-        elif id(node) not in seen:
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((child, False) for child in node._prev)
-    return reversed(order)
 
 
 def _close(a: float, b: float) -> bool:
