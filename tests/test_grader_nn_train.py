@@ -112,6 +112,11 @@ def graded(tmp_path_factory) -> dict[str, dict]:
         folder = folders[f"alternative:{name}"] = reference_copy(base / f"alternative-{name}")
         for file in (ALTERNATIVES / name).glob("*.py"):
             shutil.copy(file, folder / file.name)
+    # The reference with bare imports, as when the three files sit in one folder and run as scripts.
+    folder = folders["bare_imports"] = reference_copy(base / "bare_imports")
+    for module in ("nn", "train"):
+        path = folder / f"{module}.py"
+        path.write_text(path.read_text().replace("from .engine import Value", "from engine import Value"))
     jobs = max(1, min(2, os.cpu_count() or 1))
     # spawn, not fork: the children must not inherit this pytest session's state.
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -161,6 +166,12 @@ def test_unusual_but_correct_alternative_scores_full_marks(graded, name):
     result = graded[f"alternative:{name}"]
     assert_full_marks(result, list(result["parts"]), name)
     assert result["score"] == result["max_score"]
+
+
+def test_bare_imports_score_full_marks(graded):
+    """``from engine import Value`` (no package) is correct code too."""
+    result = graded["bare_imports"]
+    assert_full_marks(result, list(result["parts"]), "bare_imports")
 
 
 def test_there_are_enough_alternatives():

@@ -57,9 +57,7 @@ def load(setup):
     }
     modules = _package(PACKAGE, student_files, preloaded={
         name: reference[name] for name in MODULES if setup["use"].get(name) == "reference"
-    })
-    for name, module in modules.items():
-        sys.modules.setdefault(name, module)  # `from engine import Value` works too
+    }, top_level=True)
     value_class = getattr(modules.get("engine"), "Value", None)
     if setup.get("graft") and value_class is not None:
         _graft(value_class, reference["engine"].Value, setup["graft"])
@@ -74,8 +72,10 @@ def load_reference(files):
     return _package(REFERENCE, files)
 
 
-def _package(name, files, preloaded=None):
-    """A package ``name`` whose submodules are loaded from ``files`` (in MODULES order)."""
+def _package(name, files, preloaded=None, top_level=False):
+    """A package ``name`` whose submodules are loaded from ``files`` (in MODULES order); with
+    ``top_level``, each is also importable by its bare name as soon as it is loaded, so that
+    ``from engine import Value`` in nn.py works as it does next to the files."""
     package = types.ModuleType(name)
     package.__path__ = []
     sys.modules[name] = package
@@ -89,6 +89,8 @@ def _package(name, files, preloaded=None):
         else:
             continue
         setattr(package, module, modules[module])
+        if top_level:
+            sys.modules.setdefault(module, modules[module])
     return modules
 
 
