@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable
 from typing import ClassVar
 
-from .graph import outputs_first
 from .oracles.numeric import close
+from .sandbox.runtime.probes import outputs_first
 
 # Short names of the catalogued bugs (used in reports and class summaries) -> advice.
 BUGS = {

@@ -14,7 +14,7 @@ import math
 import re
 from pathlib import Path
 
-from .graph import outputs_first
+from .sandbox.runtime.probes import outputs_first
 
 RAN = re.compile(r"Ran: out = (?P<expr>.+?) with (?P<inputs>[^;\n]+)(?:; out\.grad = (?P<out_grad>[^;\n]+))?;")
 GRADS = re.compile(r"^(?P<which>Expected|Got): grads (?P<values>.*)$", re.MULTILINE)
