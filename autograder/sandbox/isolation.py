@@ -62,6 +62,7 @@ DESCRIPTIONS = {
 }
 COMMON = "rlimits, python -I, minimal environment"
 ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
+UNSHARE = ["unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "--"]  # no network, own PIDs
 WRITABLE_BYTES = 64 * MiB  # each tmpfs inside the bwrap sandbox (/tmp, scratch/)
 UID_BASE = 1_100_000  # sandbox uids: UID_BASE .. UID_BASE + UID_COUNT - 1 (no account needed)
 UID_COUNT = 4096
@@ -229,10 +230,7 @@ class Isolation:
         if self.mode == "bwrap":
             return bwrap_argv(self.workdir) + inner
         if self.mode == "unshare":
-            drop = []
-            if self.uid is not None:
-                drop = ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups", "--"]
-            return ["unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "--", *drop, *inner]
+            return [*UNSHARE, *_as_uid(self.uid), *inner]
         return inner
 
     def _rlimits(self) -> dict[int, int]:
@@ -347,8 +345,7 @@ def _try_level(level: str) -> bool:
             if level == "bwrap":
                 argv = bwrap_argv(workdir) + argv
             elif level == "unshare":
-                argv = ["unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "--", "setpriv", f"--reuid={uid}",
-                        f"--regid={uid}", "--clear-groups", "--", *argv]
+                argv = [*UNSHARE, *_as_uid(uid), *argv]
             kwargs = {"user": uid, "group": uid, "extra_groups": []} if level in ("bwrap", "uid") and root else {}
             done = subprocess.run(argv, cwd=workdir / "scratch", env=dict(ENV), capture_output=True, timeout=20,
                                   stdin=subprocess.DEVNULL, **kwargs)
@@ -569,22 +566,27 @@ def _exec_wrappers(rlimits: dict[int, int], uid: int | None) -> list[str] | None
     when a tool is missing or does not work here (the caller falls back to the
     preexec function).
     """
-    if not _wrappers_work():
-        return None
-    prefix = ["prlimit", *(f"{PRLIMIT_OPTIONS[which]}={value}:{value}" for which, value in rlimits.items()), "--"]
-    if uid is not None:
-        prefix += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
-    return prefix + ["setarch", "-R"]  # -R: no address randomisation (see _apply_limits)
+    return _wrapper_argv(rlimits, uid) if _wrappers_work() else None
+
+
+def _wrapper_argv(rlimits: dict[int, int], uid: int | None) -> list[str]:
+    limits = (f"{PRLIMIT_OPTIONS[which]}={value}:{value}" for which, value in rlimits.items())
+    return ["prlimit", *limits, "--", *_as_uid(uid), "setarch", "-R"]  # -R: no address randomisation
 
 
 @functools.cache
 def _wrappers_work() -> bool:
-    drop = ["setpriv", f"--reuid={UID_BASE}", f"--regid={UID_BASE}", "--clear-groups", "--"] if os.geteuid() == 0 else []
-    argv = ["prlimit", "--core=0:0", "--", *drop, "setarch", "-R", "true"]
+    """Whether the wrapper chain runs here (as it will be used: as root, with a uid change)."""
+    argv = _wrapper_argv({resource.RLIMIT_CORE: 0}, UID_BASE if os.geteuid() == 0 else None) + ["true"]
     try:
         return subprocess.run(argv, env=dict(ENV), capture_output=True, timeout=10).returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False
+
+
+def _as_uid(uid: int | None) -> list[str]:
+    """``setpriv`` to run the rest as ``uid`` (its own group, no supplementary groups); nothing for None."""
+    return [] if uid is None else ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
 
 
 def _within_hard_limit(which: int, value: int) -> int:
