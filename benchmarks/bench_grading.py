@@ -64,13 +64,16 @@ def main() -> int:
                      verdict(min(times) <= GOAL_COLD, f"<= {GOAL_COLD:g} s")))
 
         batch_dir = make_batch(tmp / "batch", bases, args.n)
-        command = [PYTHON, "-m", "autograder", "grade-batch", str(batch_dir), "--jobs", str(args.jobs)]
+
+        def grade_batch(folder: Path, out: Path) -> list[str]:
+            return [PYTHON, "-m", "autograder", "grade-batch", str(folder), "--out", str(out), "--jobs", str(args.jobs)]
+
         runs = []  # throughput without the memory sampler: reading /proc every 50 ms costs CPU too
         for run in range(args.batch_repeat):
             out = tmp / f"batch-out-{run}"
             load = os.getloadavg()[0]
             cpu_before = children_cpu()
-            seconds, done = timed([*command, "--out", str(out)])
+            seconds, done = timed(grade_batch(batch_dir, out))
             graded = len(list(out.glob("*/result.json")))
             runs.append((graded / seconds, seconds, graded, load, children_cpu() - cpu_before, done))
         rates = sorted(r[0] for r in runs)
@@ -89,7 +92,7 @@ def main() -> int:
 
         sampler = MemorySampler()  # memory: a separate, shorter batch, sampled
         memory_dir = make_batch(tmp / "memory", bases, min(args.n, 40))
-        timed([*command[:4], str(memory_dir), *command[5:], "--out", str(tmp / "memory-out")], sampler=sampler)
+        timed(grade_batch(memory_dir, tmp / "memory-out"), sampler=sampler)
         rows.append(("peak memory per grading process (trusted, forked)",
                      f"PSS {mib(sampler.peak['grader_pss'])}, RSS {mib(sampler.peak['grader_rss'])}", ""))
         rows.append(("peak memory per sandboxed worker (student code)",
