@@ -42,7 +42,8 @@ def _grade(args: argparse.Namespace) -> int:
     from .submission import UnusableSubmission
 
     try:
-        result = grade(args.path)
+        # PATH is the caller's choice: a link there is followed (links inside it are not).
+        result = grade(args.path.resolve() if args.path.is_symlink() else args.path)
     except UnusableSubmission as error:
         print(f"autograder: {error}", file=sys.stderr)
         return 2

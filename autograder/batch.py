@@ -50,6 +50,11 @@ def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None
     if not source.is_dir():
         print(f"autograder: {source} is not a directory", file=sys.stderr)
         return 2
+    if out.resolve().is_relative_to(source.resolve()):
+        # A student's folder could then hold a forged result.json that resume would take as graded.
+        print(f"autograder: --out {out} is inside {source}: choose an output folder outside the submissions",
+              file=sys.stderr)
+        return 2
     out.mkdir(parents=True, exist_ok=True)
     submissions = sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
     jobs = max(1, jobs or os.cpu_count() or 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -378,7 +379,8 @@ def diagnose_backward(nodes: dict[str, dict], root: str, obs: dict, expected_gra
             reachable.add(name)
             stack.extend(nodes[name]["children"])
     internal = [n for n in nodes if n in reachable and nodes[n]["children"]]
-    counts = {n: calls.count(n) for n in nodes}
+    tally = Counter(calls)
+    counts = {n: tally[n] for n in nodes}
     if any(counts[n] > 1 for n in nodes):
         return advice("backward-no-visited")
     if calls and all(close(grads.get(n), 0.0) for n in nodes if n != root) and any(
@@ -387,7 +389,10 @@ def diagnose_backward(nodes: dict[str, dict], root: str, obs: dict, expected_gra
         return advice("backward-no-seed")
     if any(counts[n] == 0 for n in internal):
         return advice("backward-skips-nodes")
-    position = {n: calls.index(n) for n in nodes if counts[n]}
+    first: dict[str, int] = {}
+    for i, name in enumerate(calls):
+        first.setdefault(name, i)
+    position = {n: first[n] for n in nodes if counts[n]}
     edges = [(p, c) for p in internal for c in set(nodes[p]["children"]) if nodes[c]["children"]]
     judged = [(p, c) for p, c in edges if p in position and c in position]
     wrong = [(p, c) for p, c in judged if position[p] > position[c]]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import json
 import os
 import shutil
 import tempfile
@@ -22,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from .rubric import Part, Rubric, load_rubric
-from .sandbox.isolation import Isolation, staging_dir
+from .sandbox.isolation import Isolation, course_modules, staging_dir
 from .sandbox.launcher import Worker, WorkerError
 from .sandbox.runtime.probes import OP_MEMBERS
 from .submission import MODULES, Submission, load_submission
@@ -32,6 +33,10 @@ CHECKS_DIR = PACKAGE_DIR / "checks"
 RUNTIME_DIR = PACKAGE_DIR / "sandbox" / "runtime"
 REFERENCE_DIR = PACKAGE_DIR.parent / "solutions"
 CONTEXT_KEY = pytest.StashKey["GradingContext"]()
+# Every message in a result is at most this long, and a whole result at most this big: the
+# student's code decides part of what a message says (docs/threat-model.md).
+MAX_MESSAGE_CHARS = 1_500
+MAX_RESULT_BYTES = 512 * 1024
 
 
 @dataclass
@@ -151,7 +156,7 @@ class GradingLoop:
         submission = load_submission(path)
         seed = hmac.new(self.secret, submission.digest.encode(), hashlib.sha256).hexdigest()
         with staged(submission) as workdir:
-            isolation = Isolation(workdir)
+            isolation = Isolation(workdir, preload=course_modules(submission.imports))
             context = GradingContext(submission, workdir, self.rubric, seed, isolation=isolation)
             with contextlib.suppress(OSError):  # if it cannot start now, the first probe says why
                 isolation.prepare()  # it boots while the first checks get ready
@@ -259,17 +264,26 @@ def build_result(rubric: Rubric, submission: Submission, outcomes: list[Outcome]
                 "score": max_score if o.status == "passed" else 0.0,
                 "max_score": max_score,
                 "status": o.status,
-                "message": o.message,
+                "message": capped(o.message, MAX_MESSAGE_CHARS),
             })
-    return {
+    result = {
         "score": round(sum(p["score"] for p in parts.values()), 2),
         "max_score": rubric.total,
         "parts": parts,
         "tests": tests,
-        "problems": dict(submission.problems),
+        "problems": {key: capped(text, MAX_MESSAGE_CHARS) for key, text in submission.problems.items()},
         "isolation": isolation,
         "execution_time": round(seconds, 2),
     }
+    if len(json.dumps(result)) > MAX_RESULT_BYTES:  # cannot happen with the shipped checks; a guarantee
+        for test in tests:
+            test["message"] = capped(test["message"], 200)
+    return result
+
+
+def capped(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, saying so."""
+    return text if len(text) <= limit else text[: limit - 14] + " ... (cut)"
 
 
 @contextmanager
@@ -283,7 +297,7 @@ def staged(submission: Submission) -> Iterator[Path]:
             shutil.copy(REFERENCE_DIR / f"{module}.py", workdir / "reference" / f"{module}.py")
         (workdir / "submission").mkdir()
         for module, source in submission.sources.items():
-            (workdir / "submission" / f"{module}.py").write_text(source)
+            (workdir / "submission" / f"{module}.py").write_text(source, encoding="utf-8")
         (workdir / "scratch").mkdir()
         yield workdir
     finally:

@@ -79,7 +79,7 @@ def defined_names(source: str) -> list[str]:
     """Names a cell defines at top level (classes, functions, assignments), in order."""
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return [a or b for a, b in _DEFINITION.findall(source)]
     return _top_level_definitions(tree)
 
@@ -132,22 +132,41 @@ def modules_from_cells(cells: Iterable[tuple[str, str | None]]) -> dict[str, str
 
 
 def notebook_cells(path: str | os.PathLike) -> list[tuple[str, str | None]]:
+    """The ``(source, module tag)`` pairs of a notebook file's code cells (see ``cells_of``).
+
+    The file is read as untrusted (no link followed, a regular file, bounded size)."""
+    from .files import RefusedFile, read_path
+    from .submission import MAX_NOTEBOOK_BYTES
+
+    try:
+        return cells_of(read_path(path, MAX_NOTEBOOK_BYTES))
+    except (RefusedFile, OSError):
+        return []
+
+
+def cells_of(document: bytes) -> list[tuple[str, str | None]]:
     """The ``(source, module tag)`` pairs of a notebook's code cells, provided ones left out.
 
     Reads the JSON leniently: a hand-edited notebook that nbformat would reject
-    still yields its cells.
+    still yields its cells; one that is not a notebook at all (nested 100,000
+    deep, ``"cells": null``, not JSON) yields nothing, never an exception.
     """
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8", errors="replace"))
-    except (OSError, ValueError):
+        data = json.loads(document.decode("utf-8", errors="replace"))
+    except (ValueError, RecursionError, MemoryError):
         return []
+    raw_cells = data.get("cells") if isinstance(data, dict) else None
     cells = []
-    for cell in data.get("cells", []) if isinstance(data, dict) else []:
+    for cell in raw_cells if isinstance(raw_cells, list) else []:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        meta = cell.get("metadata", {}).get("micrograd", {}) if isinstance(cell.get("metadata"), dict) else {}
+        if isinstance(source, list):
+            source = "".join(line for line in source if isinstance(line, str))
+        elif not isinstance(source, str):
+            continue
+        metadata = cell.get("metadata")
+        meta = metadata.get("micrograd", {}) if isinstance(metadata, dict) else {}
         meta = meta if isinstance(meta, dict) else {}
         if meta.get("provided"):
             continue
@@ -167,6 +186,11 @@ def extract_modules(notebook_paths: Sequence[str | os.PathLike]) -> dict[str, st
     for path in notebook_paths:
         cells += notebook_cells(path)
     return modules_from_cells(cells)
+
+
+def modules_from_documents(documents: Sequence[bytes]) -> dict[str, str]:
+    """``extract_modules`` for notebooks already read (as bytes)."""
+    return modules_from_cells([cell for document in documents for cell in cells_of(document)])
 
 
 # ----------------------------------------------------------------------------
@@ -236,7 +260,7 @@ def _run_grader(sources: dict[str, str]) -> dict:
         folder = Path(tmp) / "submission"
         folder.mkdir()
         for module, text in sources.items():
-            (folder / f"{module}.py").write_text(text)
+            (folder / f"{module}.py").write_text(text, encoding="utf-8")
         out = Path(tmp) / "result.json"
         command = [
             sys.executable,

@@ -1,26 +1,42 @@
 """A submission goes in: find its three modules, read them, check them statically.
 
-Nothing here runs student code.  Sources are read as text, compiled only to
-find syntax errors, and scanned for imports of automatic-differentiation
-libraries.  Whatever the layout (a student repository with
-``micrograd_skeleton/``, a bare folder with engine.py/nn.py/train.py, or
-notebooks), the result is the same: module name -> source text.
+Nothing here runs student code.  The folder is read through ``files`` (no
+link followed, regular files only, bounded sizes), sources are decoded
+exactly as Python would decode them, compiled only to find errors, and
+scanned for imports of automatic-differentiation libraries.  Whatever the
+layout (a student repository with ``micrograd_skeleton/``, a bare folder with
+engine.py/nn.py/train.py, or notebooks), the result is the same: module name
+-> source text, and what could not be read, with the reason.
 """
 
 from __future__ import annotations
 
 import ast
+import codecs
 import hashlib
+import io
+import tokenize
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+from . import files
+from .files import RefusedFile
 
 MODULES = ("engine", "nn", "train")
 AUTODIFF_LIBRARIES = frozenset({"torch", "jax", "jaxlib", "tensorflow", "autograd", "mxnet", "paddle"})
 MAX_SOURCE_BYTES = 1 << 20
+MAX_NOTEBOOK_BYTES = 32 << 20  # a notebook with plots in its outputs is a few MB
+MAX_NOTEBOOKS = 20
+PACKAGE = "micrograd_skeleton"
+FILES_NOTE = "files"  # the key of ``problems`` that lists what was not read
 
 
 class UnusableSubmission(Exception):
     """PATH does not exist or holds nothing that looks like a submission."""
+
+
+class UndecodableSource(Exception):
+    """Python would not read this module's bytes as source (the message says why)."""
 
 
 @dataclass
@@ -29,8 +45,9 @@ class Submission:
 
     origin: Path
     sources: dict[str, str] = field(default_factory=dict)  # module -> source (present ones)
-    problems: dict[str, str] = field(default_factory=dict)  # module -> why it cannot be graded
+    problems: dict[str, str] = field(default_factory=dict)  # module (or FILES_NOTE) -> why
     autodiff: dict[str, list[str]] = field(default_factory=dict)  # module -> forbidden imports
+    imports: set[str] = field(default_factory=set)  # modules the sources import (dotted names)
 
     @property
     def digest(self) -> str:
@@ -45,76 +62,155 @@ class Submission:
 
 
 def load_submission(path: Path) -> Submission:
-    """Read the submission at ``path`` (a folder or notebook files)."""
+    """Read the submission at ``path`` (a folder, a module file, or a notebook)."""
     path = Path(path)
     if not path.exists():
         raise UnusableSubmission(f"{path} does not exist")
-    sources = _notebook_sources(path) if _is_notebook_submission(path) else _module_sources(path)
+    raw, refused = _gather(path)
     submission = Submission(origin=path)
     for name in MODULES:
-        text = sources.get(name)
-        if text is None:
-            submission.problems[name] = f"{name}.py is missing: the parts it holds get no credit"
+        if name not in raw:
+            submission.problems[name] = refused.get(name) or f"{name}.py is missing: the parts it holds get no credit"
+            continue
+        try:
+            text = decode_source(name, raw[name]) if isinstance(raw[name], bytes) else raw[name]
+        except UndecodableSource as error:
+            submission.problems[name] = str(error)
             continue
         submission.sources[name] = text
         tree = _parsed(name, text)
         if isinstance(tree, str):
             submission.problems[name] = tree
             continue
-        forbidden = _autodiff_imports(tree)
+        submission.imports |= imported_modules(tree)
+        forbidden = sorted(_imported_or_named(tree))
         if forbidden:
             submission.autodiff[name] = forbidden
             submission.problems[name] = (
                 f"{name}.py imports {', '.join(forbidden)}: an automatic-differentiation library does the "
                 "work you are asked to do, so the parts it holds get no credit"
             )
+    notes = refused.get(FILES_NOTE)
+    if notes:
+        submission.problems[FILES_NOTE] = notes
     return submission
 
 
-def find_package_dir(path: Path) -> Path | None:
-    """The folder holding engine.py/nn.py/train.py: ``micrograd_skeleton/`` or the folder itself.
+# ----------------------------------------------------------------------------
+# Where the modules are
+# ----------------------------------------------------------------------------
+def _gather(path: Path) -> tuple[dict[str, bytes | str], dict[str, str]]:
+    """Module -> raw bytes (or notebook-extracted text), and module/FILES_NOTE -> why not read."""
+    if path.is_dir():
+        tree = files.scan(path)
+    elif files.is_archive(path.name):
+        tree = files.scan_archive(path)
+    else:
+        return _single_file(path)
+    notes = tree.notes()
+    package = find_package_dir(tree)
+    notebooks = sorted(p for p in tree.files if p.suffix == ".ipynb")
+    if package is None and not notebooks and tree.members is None:
+        # An archive handed in as it is (an LMS download): what it holds, read in memory.
+        archives = sorted((p for p in tree.files if files.is_archive(p.name)), key=lambda p: (len(p.parts), str(p)))
+        if archives:
+            try:
+                tree = files.archive_tree(path / archives[0], tree.read(archives[0], files.MAX_ARCHIVE_BYTES))
+            except RefusedFile as error:
+                notes.append(str(error))
+            else:
+                notes += [f"{archives[0]}: {note}" for note in tree.notes()]
+                package = find_package_dir(tree)
+                notebooks = sorted(p for p in tree.files if p.suffix == ".ipynb")
+    refused: dict[str, str] = {}
+    raw: dict[str, bytes | str] = {}
+    if package is not None:
+        for module in MODULES:
+            relative = package / f"{module}.py"
+            if relative in tree.refused:
+                refused[module] = f"{module}.py was not read: {relative} is {tree.refused[relative]}"
+                notes = [n for n in notes if not n.endswith(f"{relative}: {tree.refused[relative]}")]
+            elif relative in tree.files:
+                try:
+                    raw[module] = tree.read(relative, MAX_SOURCE_BYTES)
+                except RefusedFile as error:
+                    refused[module] = f"{module}.py was not read: {error}"
+    elif notebooks:
+        raw, notes = _notebook_sources(tree, notebooks, notes)
+    if notes:
+        shown = "; ".join(note if len(note) <= 200 else note[:197] + "..." for note in notes[:10])
+        refused[FILES_NOTE] = "Not read: " + shown + (f"; and {len(notes) - 10} more" if len(notes) > 10 else "")
+    return raw, refused
 
-    Looks a few levels down, shallowest first, so that an unzipped repository
-    with a top-level folder is found too.
-    """
-    candidates = [path / "micrograd_skeleton", path]
-    for depth in range(1, 4):
-        pattern = "/".join(["*"] * depth)
-        candidates += sorted(p for p in path.glob(f"{pattern}/micrograd_skeleton") if p.is_dir())
-        candidates += sorted(p.parent for p in path.glob(f"{pattern}/engine.py"))
+
+def _single_file(path: Path) -> tuple[dict[str, bytes | str], dict[str, str]]:
+    if path.suffix == ".ipynb":
+        tree = files.Tree(path.parent, files={PurePosixPath(path.name): 0})
+        return _notebook_sources(tree, [PurePosixPath(path.name)], [])[0], {}
+    if path.suffix == ".py" and path.stem in MODULES:
+        try:
+            return {path.stem: files.read_path(path, MAX_SOURCE_BYTES)}, {}
+        except RefusedFile as error:
+            return {}, {path.stem: f"{path.stem}.py was not read: {error}"}
+    raise UnusableSubmission(f"{path} is neither a folder, an archive, a notebook, nor engine.py/nn.py/train.py")
+
+
+def find_package_dir(tree: files.Tree) -> PurePosixPath | None:
+    """The folder (relative to the root) holding engine.py/nn.py/train.py: ``micrograd_skeleton/``
+    or the root itself first, then the shallowest one below (an unzipped repository with a
+    top-level folder).  Only folders the scan saw, so never through a link."""
+    holders = {f.parent for f in tree.files if f.suffix == ".py" and f.stem in MODULES}
+    holders |= {f.parent for f in tree.refused if f.suffix == ".py" and f.stem in MODULES}
+    root = PurePosixPath()
+    candidates = [root / PACKAGE, root]
+    candidates += sorted((d for d in tree.dirs if d.name == PACKAGE), key=lambda d: (len(d.parts), str(d)))
+    candidates += sorted(holders, key=lambda d: (len(d.parts), str(d)))
     for candidate in candidates:
-        if candidate.is_dir() and any((candidate / f"{m}.py").is_file() for m in MODULES):
+        if candidate in holders and len(candidate.parts) <= 4:
             return candidate
     return None
 
 
-def _module_sources(path: Path) -> dict[str, str]:
-    if path.is_file():
-        if path.suffix == ".py" and path.stem in MODULES:
-            return {path.stem: _read(path)}
-        raise UnusableSubmission(f"{path} is neither a folder, a notebook, nor engine.py/nn.py/train.py")
-    package = find_package_dir(path)
-    if package is None:
-        return {}
-    return {m: _read(package / f"{m}.py") for m in MODULES if (package / f"{m}.py").is_file()}
+def _notebook_sources(tree: files.Tree, paths: list[PurePosixPath], notes: list[str]) -> tuple[dict, list[str]]:
+    from . import notebooks  # only needed for notebook submissions
+
+    notes = list(notes)
+    documents = []
+    for relative in paths[:MAX_NOTEBOOKS]:
+        try:
+            documents.append(tree.read(relative, MAX_NOTEBOOK_BYTES))
+        except RefusedFile as error:
+            notes.append(str(error))
+    if len(paths) > MAX_NOTEBOOKS:
+        notes.append(f"only the first {MAX_NOTEBOOKS} notebooks were read")
+    return notebooks.modules_from_documents(documents), notes
 
 
-def _is_notebook_submission(path: Path) -> bool:
-    if path.is_file():
-        return path.suffix == ".ipynb"
-    return find_package_dir(path) is None and any(path.rglob("*.ipynb"))
+# ----------------------------------------------------------------------------
+# Decoding and compiling, as Python would
+# ----------------------------------------------------------------------------
+def decode_source(name: str, data: bytes) -> str:
+    """The source text Python would see; ``UndecodableSource`` when Python would refuse it.
 
-
-def _notebook_sources(path: Path) -> dict[str, str]:
-    from . import notebooks  # nbformat is only needed for notebook submissions
-
-    paths = [path] if path.is_file() else sorted(p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-    return notebooks.extract_modules(paths)
-
-
-def _read(path: Path) -> str:
-    data = path.read_bytes()[:MAX_SOURCE_BYTES]
-    return data.decode("utf-8", errors="replace")
+    Python honours a PEP 263 ``coding:`` line, so a file declaring ``utf-7``
+    means something else to the interpreter than to a UTF-8 reader (an import
+    of torch can hide in what looks like a comment).  The grader accepts
+    UTF-8 only, Python's default, and says so otherwise.
+    """
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:  # not UTF-8 in the first lines, an unknown encoding, or a BOM against the cookie
+        raise UndecodableSource(f"{name}.py cannot be imported: {error.msg} (save it as UTF-8, with no "
+                                "`coding:` line)") from None
+    if codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
+        raise UndecodableSource(f"{name}.py declares the source encoding {encoding!r} (a `coding:` line): the "
+                                "grader reads UTF-8 only, Python's default. Remove that line and save the file as UTF-8")
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise UndecodableSource(f"{name}.py cannot be imported: it is not valid UTF-8 (line {line}); "
+                                "save it as UTF-8") from None
 
 
 def _parsed(name: str, source: str) -> ast.Module | str:
@@ -125,22 +221,32 @@ def _parsed(name: str, source: str) -> ast.Module | str:
         compile(tree, f"{name}.py", "exec", dont_inherit=True)
     except SyntaxError as error:
         where = f"{name}.py, line {error.lineno}" if error.lineno else f"{name}.py"
-        return f"{name}.py cannot be imported: SyntaxError at {where}: {error.msg}"
-    except ValueError as error:  # e.g. null bytes
-        return f"{name}.py cannot be imported: {error}"
+        return f"{name}.py cannot be imported: {type(error).__name__} at {where}: {error.msg}"
+    except (RecursionError, MemoryError):
+        return f"{name}.py cannot be imported: it is nested too deeply for Python to compile"
+    except (ValueError, OverflowError, SystemError) as error:  # e.g. null bytes
+        return f"{name}.py cannot be imported: {type(error).__name__}: {str(error)[:200]}"
     return tree
 
 
-def _autodiff_imports(tree: ast.Module) -> list[str]:
-    """Names of autodiff libraries imported (statically, or by a constant string)."""
+def imported_modules(tree: ast.Module) -> set[str]:
+    """Dotted names of the modules a module imports statically (``from a import b``: ``a`` and
+    ``a.b``, which may be a submodule)."""
     found: set[str] = set()
     for node in ast.walk(tree):
-        names: list[str] = []
         if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
+            found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names = [node.module]
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            names = [node.value]  # __import__("torch"), importlib.import_module("jax")
-        found.update(n.split(".")[0] for n in names if n.split(".")[0] in AUTODIFF_LIBRARIES)
-    return sorted(found)
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*")
+    return found
+
+
+def _imported_or_named(tree: ast.Module) -> set[str]:
+    """Autodiff libraries imported statically or named by a constant string
+    (``__import__("torch")``, ``importlib.import_module("jax")``)."""
+    found = {name.split(".")[0] for name in imported_modules(tree)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found.add(node.value.split(".")[0])
+    return found & AUTODIFF_LIBRARIES

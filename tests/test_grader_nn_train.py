@@ -85,9 +85,16 @@ MUTANTS = [
     # hostile: kills its worker; costs the training part only (a fresh worker serves every other part)
     Mutant("train-exits-the-worker", "train", "    history = []\n", "    __import__('os')._exit(0)\n",
            "training", None),
-    Mutant("accuracy-zero-counts-positive", "train", "correct = sum(_sign(v) == y for v, y in zip(values, labels))",
-           "correct = sum((v >= 0) == (y > 0) for v, y in zip(values, labels))", "training", None),
 ]
+
+# Correct code written differently, as a patch of the reference: full marks.  A score of exactly
+# 0 is a tie the contract leaves open: karpathy's demo counts it with the positives.
+PATCHED_ALTERNATIVES = {
+    "accuracy-tie-counts-positive": ("train", "correct = sum(_sign(v) == y for v, y in zip(values, labels))",
+                                     "correct = sum((v > 0) == (y > 0) for v, y in zip(values, labels))"),
+    "accuracy-tie-counts-right": ("train", "correct = sum(_sign(v) == y for v, y in zip(values, labels))",
+                                  "correct = sum(v * y >= 0 for v, y in zip(values, labels))"),
+}
 
 ALTERNATIVE_DIRS = sorted(p.name for p in ALTERNATIVES.iterdir() if p.is_dir())
 
@@ -108,6 +115,11 @@ def graded(tmp_path_factory) -> dict[str, dict]:
         folder = folders[mutant.name] = reference_copy(base / mutant.name)
         path = folder / f"{mutant.file}.py"
         path.write_text(path.read_text().replace(mutant.old, mutant.new))
+    for name, (module, old, new) in PATCHED_ALTERNATIVES.items():
+        folder = folders[f"patched:{name}"] = reference_copy(base / f"patched-{name}")
+        path = folder / f"{module}.py"
+        assert path.read_text().count(old) == 1, name
+        path.write_text(path.read_text().replace(old, new))
     for name in ALTERNATIVE_DIRS:
         folder = folders[f"alternative:{name}"] = reference_copy(base / f"alternative-{name}")
         for file in (ALTERNATIVES / name).glob("*.py"):
@@ -166,6 +178,12 @@ def test_unusual_but_correct_alternative_scores_full_marks(graded, name):
     result = graded[f"alternative:{name}"]
     assert_full_marks(result, list(result["parts"]), name)
     assert result["score"] == result["max_score"]
+
+
+@pytest.mark.parametrize("name", list(PATCHED_ALTERNATIVES))
+def test_behaviour_the_contract_leaves_open_is_not_graded(graded, name):
+    result = graded[f"patched:{name}"]
+    assert_full_marks(result, list(result["parts"]), name)
 
 
 def test_bare_imports_score_full_marks(graded):

@@ -4,14 +4,18 @@ covered: util-linux exec wrappers (the fast path) and the preexec fallback."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from autograder.grade import staged
-from autograder.sandbox import isolation
+from autograder.sandbox import cgroup, isolation
 from autograder.sandbox.isolation import ADDR_NO_RANDOMIZE, Isolation
 from autograder.submission import load_submission
 
@@ -72,7 +76,7 @@ FILL = """
 import os
 import subprocess
 total = 0
-for folder in (os.getcwd(), "/tmp"):
+for folder in (os.getcwd(), "/tmp", "/", "/dev", "/dev/shm", "/usr", os.path.dirname(os.getcwd())):
     for i in range(10_000):
         try:
             with open(os.path.join(folder, f"f{i}"), "wb") as f:
@@ -92,5 +96,130 @@ def test_bwrap_writable_places_are_capped(tmp_path):
     argv = isolation.bwrap_argv(tmp_path) + [isolation.sandbox_python("bwrap"), "-I", "-c", FILL]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=dict(isolation.ENV))
     assert done.returncode == 0, done.stderr
-    assert 0 < int(done.stdout) <= 2 * isolation.WRITABLE_BYTES
+    # scratch/, /tmp and /dev/shm: each its own capped tmpfs; /, /dev, /usr and the staged folder read-only
+    assert 0 < int(done.stdout) <= 3 * isolation.WRITABLE_BYTES
     assert list((tmp_path / "scratch").iterdir()) == []  # nothing reached the staged folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reference", "runtime", "scratch", "submission"]
+
+
+@pytest.mark.skipif(not cgroup.available(), reason="no control group can be made here (not root, or no cgroup fs)")
+def test_the_whole_sandbox_is_in_one_control_group_with_its_limits():
+    with staged(load_submission(ROOT / "examples" / "submissions" / "correct")) as workdir:
+        sandbox = Isolation(workdir)
+        try:
+            sandbox.prepare()
+            sandbox._await_greeting()
+            group = sandbox._group
+            assert group is not None and "control group" in sandbox.level
+            pids = sandbox_processes(workdir)
+            assert pids and set(pids) <= group.pids()  # the zygote, and bwrap around it
+            limits = sandbox.group_limits
+            settings = {f.name: f.read_text().strip() for folder in group.folders for f in folder.iterdir()
+                        if f.name in ("memory.limit_in_bytes", "memory.max", "pids.max", "cpu.cfs_quota_us", "cpu.max")}
+            assert str(limits.memory) in (settings.get("memory.limit_in_bytes"), settings.get("memory.max"))
+            assert settings["pids.max"] == str(limits.tasks)
+            assert settings.get("cpu.cfs_quota_us") == "100000" or settings.get("cpu.max", "").startswith("100000 ")
+            folders = list(group.folders)
+        finally:
+            sandbox.close()
+        assert sandbox_processes(workdir) == []
+        assert not any(folder.exists() for folder in folders)  # removed with the sandbox
+
+
+MANY_PROCESSES = """
+import os, time
+def _hog(self):
+    children = []
+    for _ in range(8):  # 8 x 500 MiB at once: 4 GiB, each process within its own 1 GiB limit
+        pid = os.fork()
+        if pid == 0:
+            block = bytearray(500 << 20)
+            block[::4096] = b"x" * len(block[::4096])
+            time.sleep(3)
+            os._exit(0)
+        children.append(pid)
+    for pid in children:
+        os.waitpid(pid, 0)
+    return _exp(self)
+_exp = Value.exp
+Value.exp = _hog
+"""
+
+
+def available_memory() -> int:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no MemAvailable")
+
+
+@pytest.mark.skipif(not cgroup.available(), reason="no control group can be made here (not root, or no cgroup fs)")
+def test_a_submissions_processes_together_stay_within_its_memory(tmp_path):
+    """Eight processes of 500 MiB each would take 4 GiB; the group holds the sandbox to its limit."""
+    for module in ("engine", "nn", "train"):
+        shutil.copy(ROOT / "solutions" / f"{module}.py", tmp_path / f"{module}.py")
+    with open(tmp_path / "engine.py", "a") as f:
+        f.write(MANY_PROCESSES)
+    before, lowest = available_memory(), [available_memory()]
+    process = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(tmp_path), "--format", "json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    while process.poll() is None:
+        lowest[0] = min(lowest[0], available_memory())
+        time.sleep(0.02)
+    result = json.loads(process.stdout.read())
+    used = before - lowest[0]
+    # the grader itself (PyTorch, ~0.4 GiB) + at most the group's limit, never the 4 GiB asked for
+    assert used < Isolation(tmp_path).group_limits.memory + (768 << 20), f"{used >> 20} MiB were used"
+    assert result["parts"]["add"]["score"] == result["parts"]["add"]["max_score"]
+
+
+COURSE_IMPORTS = """import matplotlib.pyplot as plt
+import numpy as np
+import graphviz
+from matplotlib import cm
+"""
+
+
+def engine_with(tmp_path: Path, header: str, footer: str = "") -> Path:
+    for module in ("engine", "nn", "train"):
+        shutil.copy(ROOT / "solutions" / f"{module}.py", tmp_path / f"{module}.py")
+    source = (tmp_path / "engine.py").read_text()
+    future = "from __future__ import annotations\n"
+    (tmp_path / "engine.py").write_text(source.replace(future, future + header, 1) + footer)
+    return tmp_path
+
+
+@pytest.mark.parametrize("level", isolation.LEVELS)
+def test_the_course_packages_are_there_at_every_level(tmp_path, monkeypatch, level):
+    """An engine that imports matplotlib, numpy and graphviz at the top is correct code."""
+    if not isolation.level_works(level):
+        pytest.skip(f"isolation level {level} is not available here")
+    monkeypatch.setenv("MICROGRAD_SANDBOX", level)
+    from autograder.grade import grade
+
+    result = grade(engine_with(tmp_path, COURSE_IMPORTS))
+    assert result["isolation"].startswith(level)
+    assert result["score"] == result["max_score"], [t["message"] for t in result["tests"] if t["status"] != "passed"][:1]
+
+
+def test_a_missing_course_package_costs_only_what_uses_it(tmp_path, monkeypatch):
+    """Listed in course-packages.txt but absent from the sandbox: importing it costs nothing;
+    calling it costs the parts that call it, with a message that says why."""
+    packages = {**isolation.course_packages(), "kit_absent_package": ""}
+    monkeypatch.setattr(isolation, "course_packages", lambda: packages)
+    from autograder.grade import grade
+
+    uses = "\n_exp = Value.exp\nValue.exp = lambda self: (absent.plot(), _exp(self))[1]\n"
+    result = grade(engine_with(tmp_path, "import kit_absent_package as absent\nimport kit_absent_package.sub\n", uses))
+    for part, data in result["parts"].items():
+        assert (data["score"] == 0) == (part == "exp") or part == "graphs", part
+    message = next(t["message"] for t in result["tests"] if t["part"] == "exp" and t["status"] != "passed")
+    assert "kit_absent_package is not installed where your code is graded" in message
+
+
+def test_a_package_outside_the_course_list_is_still_missing(tmp_path):
+    from autograder.grade import grade
+
+    result = grade(engine_with(tmp_path, "import kit_absent_package\n"))
+    assert result["parts"]["add"]["score"] == 0
+    assert "No module named 'kit_absent_package'" in json.dumps(result)

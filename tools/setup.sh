@@ -13,13 +13,17 @@ fail() { echo "setup failed: $1 (log below)" >&2; cat "$LOG" >&2; exit 1; }
 
 # System packages: graphviz (`dot`, for graph pictures), bubblewrap (the
 # grader's sandbox), Debian's python3 (an interpreter the sandbox user can
-# read) with numpy. Only where we are root with apt; otherwise the kit says what is missing.
+# read) with the course environment's packages (autograder/sandbox/course-packages.txt:
+# submissions may import them, so the sandbox must have them too).
+# Only where we are root with apt; otherwise the kit says what is missing.
 need=()
 command -v dot >/dev/null || need+=(graphviz)
 command -v bwrap >/dev/null || need+=(bubblewrap)
 [ -x /usr/bin/python3 ] || need+=(python3)
-# numpy for the sandbox interpreter: submissions may use it (the course environment has it).
-{ [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import numpy" 2>/dev/null; } || need+=(python3-numpy)
+while read -r module package _; do
+    case "$module" in ''|'#'*) continue ;; esac
+    { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import $module" 2>/dev/null; } || need+=("$package")
+done < autograder/sandbox/course-packages.txt
 if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"; } >>"$LOG" 2>&1 \
         || echo "note: could not install ${need[*]} with apt-get; continuing without them" >&2

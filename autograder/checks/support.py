@@ -38,16 +38,30 @@ def numbers_close(got: list | None, expected: list[float], **tolerance) -> bool:
     )
 
 
+SHOWN_CHARS = 300  # what one shown value may take: observations are the student's, so bounded
+
+
 def show(values) -> str:
+    """Numbers, a list or a name -> number dict, for a message; at most ``SHOWN_CHARS`` characters."""
     if isinstance(values, dict):
-        return ", ".join(f"{k}={fmt(v) if not isinstance(v, str) else v}" for k, v in values.items())
-    if isinstance(values, list):
-        return "[" + ", ".join(fmt(v) if not isinstance(v, (list, str)) else str(v) for v in values) + "]"
-    return fmt(values)
+        text = ", ".join(f"{str(k)[:20]}={_one(v)}" for k, v in list(values.items())[:40])
+    elif isinstance(values, list):
+        text = "[" + ", ".join(_one(v) for v in values[:60]) + "]"
+    else:
+        text = _one(values)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
+
+
+def _one(value) -> str:
+    if isinstance(value, str):
+        return value[:40]
+    if isinstance(value, (list, dict)):
+        return show(value)
+    return fmt(value if isinstance(value, (int, float)) and not isinstance(value, bool) else None)
 
 
 def args_summary(args: dict) -> str:
     """What a probe was asked, briefly: an expression and its inputs when there is one."""
     if "expr" in args:
         return f"out = {args['expr']} with {show(args.get('inputs', {}))}"
-    return ", ".join(f"{k}={v!r}"[:60] for k, v in args.items())
+    return ", ".join(f"{k}={v!r}"[:60] for k, v in args.items())[:400]

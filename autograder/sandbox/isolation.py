@@ -52,6 +52,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import cgroup
+from .cgroup import ControlGroup
+
 MiB = 1 << 20
 LEVELS = ("bwrap", "unshare", "uid", "process")
 DESCRIPTIONS = {
@@ -61,7 +64,11 @@ DESCRIPTIONS = {
     "process": "process: separate process group",
 }
 COMMON = "rlimits, python -I, minimal environment"
-ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
+GROUP = "a control group: {memory} MiB, {tasks} tasks, {cpus:g} CPU in all"
+# MPLBACKEND: matplotlib never looks for a display (it caches fonts in /tmp, which is the sandbox's own).
+ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+       "MPLBACKEND": "Agg"}
+COURSE_PACKAGES = Path(__file__).with_name("course-packages.txt")
 UNSHARE = ["unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "--"]  # no network, own PIDs
 WRITABLE_BYTES = 64 * MiB  # each tmpfs inside the bwrap sandbox (/tmp, scratch/)
 UID_BASE = 1_100_000  # sandbox uids: UID_BASE .. UID_BASE + UID_COUNT - 1 (no account needed)
@@ -111,6 +118,7 @@ class Isolation:
     limits: ResourceLimits = field(default_factory=ResourceLimits)
     wall_seconds: float = 40.0  # every probe of the submission together
     mode: str | None = None  # a level from LEVELS; None: the strongest available (capped by $MICROGRAD_SANDBOX)
+    preload: frozenset[str] = frozenset()  # course modules the submission imports: imported once, by the zygote
     python: str | None = None
     level: str = ""  # what protected this run, for the result
     deadline: float = 0.0
@@ -122,6 +130,8 @@ class Isolation:
     _token: str = ""
     _nproc: int = 0
     _greeted: bool = False
+    _group: ControlGroup | None = None
+    group_limits: cgroup.GroupLimits = field(default_factory=cgroup.GroupLimits)
 
     def __post_init__(self) -> None:
         self.workdir = Path(self.workdir)
@@ -132,7 +142,11 @@ class Isolation:
         self._token = os.urandom(8).hex()
         if self.mode == "process":
             _become_subreaper()  # orphans of the sandbox become ours, not init's
-        self.level = f"{self.mode} ({DESCRIPTIONS[self.mode]}{', unprivileged uid' if drops_uid else ''}; {COMMON})"
+        grouped = cgroup.available() and _wrappers_work()
+        group = GROUP.format(memory=self.group_limits.memory >> 20, tasks=self.group_limits.tasks,
+                             cpus=self.group_limits.cpus)
+        self.level = (f"{self.mode} ({DESCRIPTIONS[self.mode]}{', unprivileged uid' if drops_uid else ''}; "
+                      f"{COMMON}{', ' + group if grouped else ''})")
 
     # -- the Worker's interface ---------------------------------------------
     def prepare(self) -> None:
@@ -170,6 +184,9 @@ class Isolation:
     def close(self) -> None:
         """Remove the sandbox and every process in it."""
         self._stop_zygote()
+        if self._group is not None:
+            self._group.remove()
+            self._group = None
         if self._uid_lock >= 0:
             os.close(self._uid_lock)
             self._uid_lock = -1
@@ -194,8 +211,9 @@ class Isolation:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             runtime = self.workdir / "runtime"
+            options = {"optional": sorted(course_packages()), "preload": sorted(self.preload)}
             inner = [self.python, "-I", str(runtime / "worker.py"), str(runtime), "--zygote", str(theirs.fileno()),
-                     str(self.workdir / "reference")]
+                     str(self.workdir / "reference"), json.dumps(options)]
             drops_uid = self.uid is not None and self.mode in ("bwrap", "uid")
             prefix = _exec_wrappers(self._rlimits(), self.uid if drops_uid else None)
             kwargs: dict = {}
@@ -203,10 +221,16 @@ class Isolation:
                 prefix, kwargs = [], {"preexec_fn": self._apply_limits}
                 if drops_uid:
                     kwargs.update(user=self.uid, group=self.uid, extra_groups=[])
+            else:  # the whole sandbox in one control group, joined (as root) before anything runs
+                if self._group is None and cgroup.available():
+                    self._group = ControlGroup.create(f"micrograd-{self._token}", self.group_limits)
+                if self._group is not None:
+                    prefix = self._group.enter_argv() + prefix
             self._zygote = subprocess.Popen(
                 prefix + self._wrap(inner),
                 cwd=self.workdir / "scratch",
-                env={**ENV, "MICROGRAD_SANDBOX_TOKEN": self._token},
+                # HOME: the sandbox's own scratch/ (matplotlib, for one, insists on a home for its caches)
+                env={**ENV, "HOME": str(self.workdir / "scratch"), "MICROGRAD_SANDBOX_TOKEN": self._token},
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -267,6 +291,8 @@ class Isolation:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._zygote.wait(timeout=5)
             self._zygote = None
+        if self._group is not None:
+            self._group.kill()  # exact: every process the sandbox ever started is in its group
         if self.uid is not None:
             kill_uid(self.uid)  # whatever escaped the process group, where there is no PID namespace
         elif self.mode != "bwrap":
@@ -297,6 +323,22 @@ class Isolation:
             return -signal.SIGKILL
         status = reply.get("status")
         return status if isinstance(status, int) else None
+
+
+@functools.cache
+def course_packages() -> dict[str, str]:
+    """Import name -> Debian package, for every package of the course environment (course-packages.txt)."""
+    packages = {}
+    for line in COURSE_PACKAGES.read_text().splitlines():
+        fields = line.split("#", 1)[0].split()
+        if fields:
+            packages[fields[0]] = fields[1] if len(fields) > 1 else ""
+    return packages
+
+
+def course_modules(imports: set[str]) -> frozenset[str]:
+    """The imported modules that belong to a course package (what a zygote may preload)."""
+    return frozenset(name for name in imports if name.split(".")[0] in course_packages())
 
 
 # ----------------------------------------------------------------------------
@@ -396,12 +438,14 @@ def bwrap_argv(workdir: Path) -> list[str]:
         argv += ["--ro-bind-try", path, path]
     # The only writable places are tmpfs of the sandbox's own, capped: without --size a tmpfs may
     # grow to half the machine's memory, file by file under RLIMIT_FSIZE.
+    # bwrap's own root and /dev are tmpfs too, with no size: both are made read-only at the end.
     size = str(WRITABLE_BYTES)
-    argv += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/tmp"]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
+    argv += ["--size", size, "--tmpfs", "/tmp"]
     for piece in ("runtime", "reference", "submission"):
         argv += ["--ro-bind", str(workdir / piece), str(workdir / piece)]
     argv += ["--size", size, "--tmpfs", str(workdir / "scratch"), "--chdir", str(workdir / "scratch")]
-    return argv
+    return argv + ["--remount-ro", "/"]
 
 
 def staging_dir() -> str | None:

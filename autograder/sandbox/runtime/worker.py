@@ -5,8 +5,9 @@ Two ways to start it:
 ``python -I worker.py RUNTIME_DIR REQUEST_FD ANSWER_FD``
     one worker: requests arrive on one pipe, answers leave on the other
     (length-prefixed JSON).
-``python -I worker.py RUNTIME_DIR --zygote CONTROL_FD [REFERENCE_DIR]``
-    a zygote: imports the runtime (and the reference package) once, then, for every ``fork`` request on the
+``python -I worker.py RUNTIME_DIR --zygote CONTROL_FD [REFERENCE_DIR [OPTIONS_JSON]]``
+    a zygote: imports the runtime, the course packages the submission uses
+    (``course.py``; OPTIONS_JSON names them) and the reference package once, then, for every ``fork`` request on the
     control socket (a Unix SOCK_SEQPACKET carrying the part's two pipe ends by
     SCM_RIGHTS), forks a worker that serves that part as above.  It is the
     workers' child subreaper: ``kill`` removes a worker with every process it
@@ -221,10 +222,14 @@ class Zygote:
 PRELOAD = ("math", "random", "itertools", "functools", "collections", "typing", "dataclasses", "numbers")
 
 
-def zygote(control_fd, reference_dir=None):
+def zygote(control_fd, reference_dir=None, options=None):
     import socket
 
+    import course
     import probes
+
+    options = options or {}
+    course.install(options.get("optional", ()), options.get("preload", ()))
 
     for name in PRELOAD:  # what the reference and most submissions import: once, not per part
         try:
@@ -259,7 +264,8 @@ def main():
     sys.path.insert(0, runtime)
     sys.setrecursionlimit(10_000)
     if sys.argv[2] == "--zygote":
-        zygote(int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else None)
+        zygote(int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else None,
+               _loads(sys.argv[5]) if len(sys.argv) > 5 else None)
     else:
         serve(int(sys.argv[2]), int(sys.argv[3]))
 
