@@ -1,7 +1,7 @@
 """Command line: ``python -m autograder grade PATH`` and ``grade-batch DIR --out OUTDIR``.
 
 Exit status 0 whenever grading completed, whatever the score; 2 when PATH is
-unusable; 1 when the grader itself failed (CONTRACT.md section 2).
+unusable; 1 when the grader itself failed (docs/interface.md).
 """
 
 from __future__ import annotations
@@ -38,12 +38,12 @@ def _reporters():
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from .grade import grade
+    from .grade import grade_result
     from .submission import UnusableSubmission
 
     try:
         # PATH is the caller's choice: a link there is followed (links inside it are not).
-        result = grade(args.path.resolve() if args.path.is_symlink() else args.path)
+        result = grade_result(args.path.resolve() if args.path.is_symlink() else args.path)
     except UnusableSubmission as error:
         print(f"autograder: {error}", file=sys.stderr)
         return 2

@@ -40,6 +40,8 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+from .result import SubmissionResult
+
 SUBMISSION_TIMEOUT = 300.0  # seconds; far above the sandbox's own per-submission budget
 RESULT, FEEDBACK, ERROR = "result.json", "feedback.md", "error.txt"
 
@@ -85,12 +87,13 @@ def warm_up() -> None:
     from . import grade as grading
     from .rubric import load_rubric
     from .sandbox.isolation import available_level
+    from .secret import grader_secret
 
     for part in load_rubric().parts.values():
         for check in part.checks:
             importlib.import_module(f"autograder.checks.{check}")
     available_level(os.environ.get("MICROGRAD_SANDBOX"))  # probe the sandbox levels once, not per child
-    grading.grader_secret()
+    grader_secret()
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.set_num_threads(1)  # no OpenMP pool in the parent: forking after one can hang the child
@@ -295,10 +298,11 @@ def _serve(todo: list[Path], out: Path, tasks: int, answers: int) -> None:
             line, buffer = buffer.split(b"\n", 1)
             yield todo[int(line)]
 
-    def done(submission: Path, result: dict | None, error: Exception | None) -> None:
+    def done(submission: Path, result: SubmissionResult | None, error: Exception | None) -> None:
         try:
             if error is not None:
                 raise error
+            assert result is not None
             record(submission, out / submission.name, result)
         except BaseException as failure:  # noqa: BLE001 - report it; the batch carries on
             with contextlib.suppress(BaseException):
@@ -327,7 +331,7 @@ def _failure(folder: Path, status: int) -> str | None:
 # ----------------------------------------------------------------------------
 # Child: one submission
 # ----------------------------------------------------------------------------
-def record(submission: Path, folder: Path, result: dict) -> None:
+def record(submission: Path, folder: Path, result: SubmissionResult) -> None:
     """Write one submission's feedback, then its result (last: it marks the submission done)."""
     from . import feedback
 
@@ -337,9 +341,9 @@ def record(submission: Path, folder: Path, result: dict) -> None:
     try:
         text = feedback.render(submission.name, result, folder)
     except Exception:  # noqa: BLE001 - feedback is a courtesy; the result must still land
-        text = f"# Feedback for {submission.name}\n\nScore: {result['score']} / {result['max_score']}\n"
+        text = f"# Feedback for {submission.name}\n\nScore: {result.score} / {result.max_score}\n"
     _write_atomic(folder / FEEDBACK, text)
-    _write_atomic(folder / RESULT, json.dumps(result, indent=2) + "\n")
+    _write_atomic(folder / RESULT, json.dumps(result.to_json(), indent=2) + "\n")
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -366,7 +370,6 @@ def load_result(folder: Path) -> dict | None:
 # ----------------------------------------------------------------------------
 def write_reports(submissions: list[Path], out: Path) -> None:
     from .diagnosis import BUGS
-    from .feedback import diagnoses
     from .rubric import load_rubric
 
     rubric = load_rubric()
@@ -400,7 +403,7 @@ def write_reports(submissions: list[Path], out: Path) -> None:
         counts: Counter[str] = Counter()
         examples: dict[str, list[str]] = {}
         for name, result in graded.items():
-            found = {key for t in result["tests"] if t["status"] != "passed" for key in diagnoses(t["message"])}
+            found = SubmissionResult.from_json(result).diagnosis_keys()
             counts.update(found)
             for key in found:
                 examples.setdefault(key, []).append(name)

@@ -1,9 +1,8 @@
 """A student's feedback file (Markdown) from a result, with a picture for a wrong gradient.
 
-Everything here runs on the trusted side and reads only the result: messages
-were written by the checks (the student's own text in them is already capped
-and sanitised by the launcher).  For the first wrong gradient of an engine
-operation, the expression the check ran (``Ran: out = EXPR with a=...``) is
+Everything here runs on the trusted side and reads only the result's fields
+(the student's own text in them is already capped and sanitised).  For the
+first wrong gradient of an engine operation, the case the check ran is
 rebuilt with the *reference* engine and drawn; the inputs whose gradient
 differs from the student's are marked in red with both values.
 """
@@ -14,47 +13,38 @@ import math
 import re
 from pathlib import Path
 
+from .reporters.text import distinct_diagnoses
+from .result import CheckResult, GradientCase, SubmissionResult
 from .sandbox.runtime.probes import outputs_first
 
-RAN = re.compile(r"Ran: out = (?P<expr>.+?) with (?P<inputs>[^;\n]+)(?:; out\.grad = (?P<out_grad>[^;\n]+))?;")
-GRADS = re.compile(r"^(?P<which>Expected|Got): grads (?P<values>.*)$", re.MULTILINE)
-NAME = re.compile(r"^[a-z]$")
-DIAGNOSIS = re.compile(r"\[([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\]")
 
-
-def diagnoses(message: str) -> list[str]:
-    """The catalogued bug keys a message names (``[key]``)."""
-    return DIAGNOSIS.findall(message or "")
-
-
-def render(name: str, result: dict, folder: Path) -> str:
+def render(name: str, result: SubmissionResult, folder: Path) -> str:
     """The Markdown feedback for ``result``; pictures are written into ``folder``."""
     lines = [f"# Feedback for {_text(name)}", ""]
-    lines += [f"**Score: {result['score']:g} / {result['max_score']:g}**", ""]
+    lines += [f"**Score: {result.score:g} / {result.max_score:g}**", ""]
     lines += ["| Part | Score | Out of |", "|---|---:|---:|"]
-    for part_id, part in result["parts"].items():
-        mark = "" if part["score"] == part["max_score"] else " ✗"
-        lines.append(f"| {_text(part.get('title', part_id))} | {part['score']:g}{mark} | {part['max_score']:g} |")
+    for part in result.parts.values():
+        mark = "" if part.score == part.max_score else " ✗"
+        lines.append(f"| {_text(part.title)} | {part.score:g}{mark} | {part.max_score:g} |")
     lines.append("")
-    problems = result.get("problems") or {}
-    if problems:
+    if result.problems:
         lines += ["## Files that could not be graded", ""]
-        lines += [f"- {_text(message)}" for message in problems.values()]
+        lines += [f"- {_text(message)}" for message in result.problems.values()]
         lines.append("")
-    failed_parts = [p for p, part in result["parts"].items() if part["score"] < part["max_score"]]
+    failed_parts = [p for p in result.parts.values() if p.score < p.max_score]
     if failed_parts:
         lines += ["## What to fix", "", "The first failed check of each part that lost points:", ""]
-    for part_id in failed_parts:
-        tests = [t for t in result["tests"] if t["part"] == part_id and t["status"] != "passed"]
-        if not tests:
+    for part in failed_parts:
+        failed = result.failed(part.id)
+        if not failed:
             continue
-        first = tests[0]
-        title = result["parts"][part_id].get("title", part_id)
-        lines += [f"### {_text(title)}", ""]
-        lines.append(f"{len(tests)} of {len([t for t in result['tests'] if t['part'] == part_id])} checks "
-                     f"failed; the first ({first['status']}):")
-        lines += ["", "```text", _fence(first["message"]), "```", ""]
-        picture = gradient_picture(first["message"], folder / f"graph-{part_id}.svg")
+        first = failed[0]
+        lines += [f"### {_text(part.title)}", ""]
+        lines.append(f"{len(failed)} of {len(result.checks_of(part.id))} checks failed; the first ({first.status}):")
+        lines += ["", "```text", _fence(first.message), "```", ""]
+        for diagnosis in distinct_diagnoses(failed[1:], exclude=first.keys()):
+            lines += [f"Another failed check of this part also shows: {_text(diagnosis.text())}", ""]
+        picture = gradient_picture(first, folder / f"graph-{part.id}.svg")
         if picture:
             lines += [f"![The expression graph; red: wrong gradient]({picture.name})", "",
                       "The graph of that expression, computed by the reference engine. Each box shows a "
@@ -62,79 +52,53 @@ def render(name: str, result: dict, folder: Path) -> str:
                       "gradient differs from yours (your value is in their label).", ""]
     if not failed_parts:
         lines += ["Every check passed. Well done!", ""]
-    lines += ["---", f"Graded in isolation: {_text(result.get('isolation', 'unknown'))}", ""]
+    lines += ["---", f"Graded in isolation: {_text(result.isolation or 'unknown')}", ""]
     return "\n".join(lines)
 
 
-def gradient_picture(message: str, path: Path) -> Path | None:
-    """Draw the checked expression with the reference engine, marking wrong gradients; None if n/a."""
-    parsed = parse_gradient_failure(message)
-    if parsed is None:
+def gradient_picture(check: CheckResult, path: Path) -> Path | None:
+    """Draw the check's expression with the reference engine, marking wrong gradients; None if n/a."""
+    case = check.case
+    if case is None or len(case.expr) > 2000:
         return None
-    expr, inputs, out_grad, expected, got = parsed
-    try:
-        from solutions.engine import Value
-        from solutions.viz import draw_dot
-    except ImportError:
-        return None
-    leaves = {name: Value(value, label=name) for name, value in inputs.items()}
-    try:
-        out = eval(expr, {"__builtins__": {}}, dict(leaves))
-    except Exception:  # noqa: BLE001 - an expression the reference cannot draw: no picture
-        return None
-    if not isinstance(out, Value):
-        return None
-    out.label = "out"
-    out.grad = out_grad
-    for node in outputs_first(out, lambda node: node._prev):
-        node._backward()
-    wrong = []
-    for name, leaf in leaves.items():
-        mine = got.get(name)
-        if mine is None or not _close(mine, leaf.grad):
-            leaf.label = f"{name} (yours: grad {_number(mine)})"
-            wrong.append(leaf)
-    if not wrong:
-        return None
-    try:
-        svg = draw_dot(out, highlight=wrong).pipe(format="svg")
-    except Exception:  # noqa: BLE001 - no graphviz (`dot`) here: feedback without the picture
+    svg = draw_case(case)
+    if svg is None:
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(svg)
     return path
 
 
-def parse_gradient_failure(message: str):
-    """(expr, inputs, out_grad, expected, got) from a wrong-gradient message of an op check, else None."""
-    ran = RAN.search(message or "")
-    grads = {m.group("which"): _assignments(m.group("values")) for m in GRADS.finditer(message or "")}
-    if not ran or "Expected" not in grads or "Got" not in grads:
-        return None
-    inputs = _assignments(ran.group("inputs"))
+def draw_case(case: GradientCase, fmt: str = "svg") -> bytes | None:
+    """The picture of ``case``: its graph by the reference engine, wrong gradients in red."""
     try:
-        out_grad = float(ran.group("out_grad") or 1.0)
-    except ValueError:
+        from solutions.engine import Value
+        from solutions.viz import draw_dot
+    except ImportError:
         return None
-    if not inputs or any(v is None for v in inputs.values()) or len(ran.group("expr")) > 2000:
+    leaves = {name: Value(value, label=name) for name, value in case.inputs.items()}
+    try:
+        out = eval(case.expr, {"__builtins__": {}}, dict(leaves))  # noqa: S307 - the grader's own expression
+    except Exception:  # noqa: BLE001 - an expression the reference cannot draw: no picture
         return None
-    return ran.group("expr"), inputs, out_grad, grads["Expected"], grads["Got"]
-
-
-def _assignments(text: str) -> dict[str, float | None]:
-    values = {}
-    for item in text.split(","):
-        if "=" not in item:
-            continue
-        name, _, value = item.partition("=")
-        name = name.strip()
-        if not NAME.match(name):
-            continue
-        try:
-            values[name] = float(value.split()[0])
-        except ValueError:
-            values[name] = None
-    return values
+    if not isinstance(out, Value):
+        return None
+    out.label = "out"
+    out.grad = case.out_grad
+    for node in outputs_first(out, lambda node: node._prev):
+        node._backward()
+    wrong = []
+    for name, leaf in leaves.items():
+        mine = case.got.get(name)
+        if mine is None or not _close(mine, leaf.grad):
+            leaf.label = f"{name} (yours: grad {_number(mine)})"
+            wrong.append(leaf)
+    if not wrong:
+        return None
+    try:
+        return draw_dot(out, highlight=wrong).pipe(format=fmt)
+    except Exception:  # noqa: BLE001 - no graphviz (`dot`) here: feedback without the picture
+        return None
 
 
 def _close(a: float, b: float) -> bool:

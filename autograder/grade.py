@@ -1,125 +1,34 @@
-"""Grade one submission: stage it, run the hidden checks with pytest, apply the rubric.
+"""Grade submissions: stage each, run the hidden checks with pytest, apply the rubric.
 
-    submission (submission.py) -> sandboxed workers (sandbox/) -> checks against
-    oracles (checks/, oracles/) -> rubric (rubric.py) -> result dict (CONTRACT.md 3)
-    -> reporters (reporters/)
+    submission (submission.py) -> staged copy (staging.py) -> sandboxed workers (sandbox/)
+    -> checks against oracles (checks/, oracles/, diagnosis/) -> rubric (rubric.py)
+    -> SubmissionResult (result.py) -> reporters (reporters/)
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
-import json
 import os
-import shutil
-import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
 
-from .rubric import Part, Rubric, load_rubric
-from .sandbox.isolation import Isolation, course_modules, staging_dir
-from .sandbox.launcher import Worker, WorkerError
-from .sandbox.runtime.probes import OP_MEMBERS
-from .submission import MODULES, Submission, load_submission
+from .checks.support import CheckFailure
+from .context import CONTEXT_KEY, GradingContext
+from .result import CheckResult, PartResult, SubmissionResult
+from .rubric import Rubric, load_rubric
+from .sandbox.isolation import Isolation, course_modules
+from .secret import grader_secret, seed_for
+from .staging import REFERENCE_DIR, staged
+from .submission import Submission, load_submission
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-CHECKS_DIR = PACKAGE_DIR / "checks"
-RUNTIME_DIR = PACKAGE_DIR / "sandbox" / "runtime"
-REFERENCE_DIR = PACKAGE_DIR.parent / "solutions"
-CONTEXT_KEY = pytest.StashKey["GradingContext"]()
-# Every message in a result is at most this long, and a whole result at most this big: the
-# student's code decides part of what a message says (docs/threat-model.md).
-MAX_MESSAGE_CHARS = 1_500
-MAX_RESULT_BYTES = 512 * 1024
+__all__ = ["REFERENCE_DIR", "GradingLoop", "grade", "grade_each", "grade_result", "grader_secret"]
 
+CHECKS_DIR = Path(__file__).resolve().parent / "checks"
 
-@dataclass
-class Outcome:
-    """One check's result, before points."""
-
-    name: str
-    part: str
-    weight: float
-    status: str  # passed | failed | error | timeout
-    message: str = ""
-
-
-@dataclass
-class GradingContext:
-    """Everything the checks of one submission share: the staged files and the workers."""
-
-    submission: Submission
-    workdir: Path
-    rubric: Rubric
-    seed: str
-    isolation: Isolation
-    workers: dict[str, Worker] = field(default_factory=dict)
-    import_failures: dict[str, WorkerError] = field(default_factory=dict)
-
-    def probe(self, part_id: str, name: str, **args) -> dict:
-        part = self.rubric.parts[part_id]
-        module = part.module
-        if not self.submission.usable(module):
-            raise WorkerError("error", {"type": "Unusable", "message": self.submission.problems[module]})
-        if module in self.import_failures:
-            raise self.import_failures[module]
-        worker = self.workers.get(part_id)
-        if worker is None:
-            for other in [p for p in self.workers if p != part_id]:
-                self.workers.pop(other).close()  # one live worker at a time: parts run one after another
-            worker = self.workers[part_id] = Worker(self.isolation, self._setup(part))
-            try:
-                worker.start()
-            except WorkerError as error:
-                self.import_failures[module] = error  # the same import fails for every part
-                del self.workers[part_id]
-                raise
-        return worker.call(name, **args)
-
-    def describe_worker_error(self, part_id: str, error: WorkerError) -> str:
-        info = error.error
-        if info.get("type") == "Unusable":
-            return info["message"]
-        where = info.get("where")
-        place = f" ({where['file']}, line {where['line']})" if where else ""
-        if error.status == "timeout":
-            return f"Your code did not finish in time{place}: {info.get('message')}"
-        if error.status == "crashed":
-            return f"{info.get('message')}."
-        return f"Your code raised {info.get('type')}{place}: {info.get('message')}"
-
-    def close(self) -> None:
-        for worker in self.workers.values():
-            worker.close()
-        self.workers.clear()
-
-    def _setup(self, part: Part) -> dict:
-        """What the worker of ``part`` imports: the student's module, the reference for the rest."""
-        use = {"engine": "student"}
-        graft: list[str] = []
-        if part.module == "nn":
-            use = {"engine": "reference", "nn": "student"}
-        elif part.module == "train":
-            use = {"engine": "reference", "nn": "reference", "train": "student"}
-        elif part.id in OP_MEMBERS:
-            graft = [m for other, members in OP_MEMBERS.items() if other != part.id for m in members]
-        staged = self.workdir / "submission"
-        return {
-            "part": part.id,
-            "use": use,
-            "graft": graft,
-            "files": {m: str(staged / f"{m}.py") for m in MODULES},
-            "reference": {m: str(self.workdir / "reference" / f"{m}.py") for m in MODULES},
-        }
-
-
-Done = Callable[[Path, "dict | None", "Exception | None"], None]
+Done = Callable[[Path, "SubmissionResult | None", "Exception | None"], None]
 
 
 class GradingLoop:
@@ -136,7 +45,7 @@ class GradingLoop:
 
     def __init__(self, paths: Iterable[str | os.PathLike], done: Done, rubric: Rubric, secret: bytes):
         self.paths, self.done, self.rubric, self.secret = paths, done, rubric, secret
-        self.outcomes: list[Outcome] = []
+        self.checks: list[CheckResult] = []
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session) -> bool:
@@ -151,17 +60,17 @@ class GradingLoop:
                 self.done(path, result, None)
         return True
 
-    def _grade(self, session, path: Path) -> dict:
+    def _grade(self, session, path: Path) -> SubmissionResult:
         started = time.monotonic()
         submission = load_submission(path)
-        seed = hmac.new(self.secret, submission.digest.encode(), hashlib.sha256).hexdigest()
-        with staged(submission) as workdir:
-            isolation = Isolation(workdir, preload=course_modules(submission.imports))
-            context = GradingContext(submission, workdir, self.rubric, seed, isolation=isolation)
+        with staged(submission) as layout:
+            isolation = Isolation(layout, preload=course_modules(submission.imports))
+            context = GradingContext(submission, layout, self.rubric, seed_for(self.secret, submission.digest),
+                                     isolation=isolation)
             with contextlib.suppress(OSError):  # if it cannot start now, the first probe says why
                 isolation.prepare()  # it boots while the first checks get ready
             session.config.stash[CONTEXT_KEY] = context
-            self.outcomes = []
+            self.checks = []
             try:
                 items = session.items
                 for i, item in enumerate(items):
@@ -170,54 +79,58 @@ class GradingLoop:
             finally:
                 context.close()
                 isolation.close()  # the sandbox and every process left in it
-        return build_result(self.rubric, submission, self.outcomes, isolation.level, time.monotonic() - started)
+        return build_result(self.rubric, submission, self.checks, isolation.level, time.monotonic() - started)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
         report = outcome.get_result()
         if report.when == "call" or (report.when == "setup" and not report.passed):
-            self.outcomes.append(self._outcome(item, call, report))
+            self.checks.append(self._check(item, call, report))
 
-    def _outcome(self, item, call, report) -> Outcome:
-        part = getattr(item.module, "PART", "?")
+    def _check(self, item, call, report) -> CheckResult:
+        part = self.rubric.part_of_check_module(item.module.__name__.rsplit(".", 1)[-1]).id
         marker = item.get_closest_marker("weight")
         weight = float(marker.args[0]) if marker else 1.0
-        name = item.name
         if report.passed:
-            return Outcome(name, part, weight, "passed")
+            return CheckResult(item.name, part, weight)
         error = call.excinfo.value if call.excinfo else None
-        from .checks.support import CheckFailure  # noqa: PLC0415 - the checks package imports this module
-
         if isinstance(error, CheckFailure):
             status = error.status if error.status in ("failed", "error", "timeout") else "error"  # e.g. "crashed"
-            return Outcome(name, part, weight, status, error.message)
+            return CheckResult(item.name, part, weight, status, ran=error.ran, expected=error.expected, got=error.got,
+                               error=error.error, diagnoses=error.diagnoses, case=error.case)
         # A bug in the grader itself, not in the submission: say so plainly.
-        return Outcome(name, part, weight, "error", f"internal grader error in this check: {call.excinfo.exconly()[:300]}")
+        return CheckResult(item.name, part, weight, "error",
+                           error=f"internal grader error in this check: {call.excinfo.exconly()[:300]}")
 
 
 class CheapFailureReports:
-    """A check's failure is reported by its message: pytest's own report (the traceback with
+    """A check's failure is reported by its fields: pytest's own report (the traceback with
     source, parsed per failed check) would cost more than the check itself."""
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item, call):
-        from .checks.support import CheckFailure  # noqa: PLC0415 - the checks package imports this module
-
         if call.excinfo is None or not isinstance(call.excinfo.value, CheckFailure):
             return None
         return pytest.TestReport(item.nodeid, item.location, keywords={}, outcome="failed",
-                                 longrepr=call.excinfo.value.message, when=call.when, sections=[],
+                                 longrepr=str(call.excinfo.value), when=call.when, sections=[],
                                  duration=call.duration, start=call.start, stop=call.stop, user_properties=[])
 
 
 def grade(path: str | os.PathLike, *, rubric: Rubric | None = None, secret: bytes | None = None) -> dict:
-    """Grade the submission at ``path``; the result dict of CONTRACT.md section 3."""
-    results: list[tuple[dict | None, Exception | None]] = []
+    """Grade the submission at ``path``: the contract's JSON result (docs/interface.md)."""
+    return grade_result(path, rubric=rubric, secret=secret).to_json()
+
+
+def grade_result(path: str | os.PathLike, *, rubric: Rubric | None = None,
+                 secret: bytes | None = None) -> SubmissionResult:
+    """Grade the submission at ``path``: the result as data, for reporters."""
+    results: list[tuple[SubmissionResult | None, Exception | None]] = []
     grade_each([path], lambda _, result, error: results.append((result, error)), rubric=rubric, secret=secret)
     result, error = results[0]
     if error is not None:
         raise error
+    assert result is not None
     return result
 
 
@@ -246,77 +159,17 @@ def grade_each(paths: Iterable[str | os.PathLike], done: Done, *, rubric: Rubric
         raise RuntimeError(f"the hidden checks could not run (pytest exit status {code})")
 
 
-def build_result(rubric: Rubric, submission: Submission, outcomes: list[Outcome], isolation: str, seconds: float) -> dict:
-    parts, tests = {}, []
+def build_result(rubric: Rubric, submission: Submission, checks: list[CheckResult], isolation: str,
+                 seconds: float) -> SubmissionResult:
+    """The rubric applied to the checks' outcomes."""
+    parts, kept = {}, []
     for part in rubric.parts.values():
-        mine = [o for o in outcomes if o.part == part.id]
+        mine = [c for c in checks if c.part == part.id]
         if part.module in submission.problems:  # nothing of this part can pass, whatever a check did
             problem = submission.problems[part.module]
-            mine = [Outcome(o.name, o.part, o.weight, "failed", problem) for o in mine]
-        score = rubric.score(part, [(o.weight, o.status == "passed") for o in mine]) if mine else 0.0
-        parts[part.id] = {"score": score, "max_score": part.points, "title": part.title}
-        total_weight = sum(o.weight for o in mine) or 1.0
-        for o in mine:
-            max_score = round(part.points * o.weight / total_weight, 4)
-            tests.append({
-                "name": f"{part.id}: {o.name}",
-                "part": part.id,
-                "score": max_score if o.status == "passed" else 0.0,
-                "max_score": max_score,
-                "status": o.status,
-                "message": capped(o.message, MAX_MESSAGE_CHARS),
-            })
-    result = {
-        "score": round(sum(p["score"] for p in parts.values()), 2),
-        "max_score": rubric.total,
-        "parts": parts,
-        "tests": tests,
-        "problems": {key: capped(text, MAX_MESSAGE_CHARS) for key, text in submission.problems.items()},
-        "isolation": isolation,
-        "execution_time": round(seconds, 2),
-    }
-    if len(json.dumps(result)) > MAX_RESULT_BYTES:  # cannot happen with the shipped checks; a guarantee
-        for test in tests:
-            test["message"] = capped(test["message"], 200)
-    return result
-
-
-def capped(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, saying so."""
-    return text if len(text) <= limit else text[: limit - 14] + " ... (cut)"
-
-
-@contextmanager
-def staged(submission: Submission) -> Iterator[Path]:
-    """A private copy: the runtime, the reference, and only the student's three modules."""
-    workdir = Path(tempfile.mkdtemp(prefix="micrograd-grade-", dir=staging_dir()))
-    try:
-        shutil.copytree(RUNTIME_DIR, workdir / "runtime", ignore=shutil.ignore_patterns("__pycache__"))
-        (workdir / "reference").mkdir()
-        for module in MODULES:
-            shutil.copy(REFERENCE_DIR / f"{module}.py", workdir / "reference" / f"{module}.py")
-        (workdir / "submission").mkdir()
-        for module, source in submission.sources.items():
-            (workdir / "submission" / f"{module}.py").write_text(source, encoding="utf-8")
-        (workdir / "scratch").mkdir()
-        yield workdir
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-
-
-def grader_secret() -> bytes:
-    """The grader's secret: ``$MICROGRAD_GRADER_SECRET``, else a per-user file made once."""
-    from_env = os.environ.get("MICROGRAD_GRADER_SECRET")
-    if from_env:
-        return from_env.encode()
-    path = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "micrograd-kit" / "grader-secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another grader made it first
-            pass
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(os.urandom(32).hex())
-    return path.read_text().strip().encode()
+            mine = [CheckResult(c.name, c.part, c.weight, "failed", error=problem) for c in mine]
+        score = rubric.score(part, [(c.weight, c.status == "passed") for c in mine]) if mine else 0.0
+        parts[part.id] = PartResult(part.id, part.title, score, part.points, part.visibility)
+        kept += mine
+    return SubmissionResult(parts=parts, checks=kept, max_score=rubric.total, problems=dict(submission.problems),
+                            isolation=isolation, execution_time=round(seconds, 2))

@@ -39,7 +39,8 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
-MODULES = ("engine", "nn", "train")
+from .rubric import MODULES
+
 SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
 # Prepended to every extracted module.  The imports a reference module uses are
 # always available, so that a student who imported math in another cell is not
@@ -326,40 +327,44 @@ def report(part: str) -> None:
 
 
 def format_part(part: str, result: dict, has_source: bool = True) -> str:
-    """A short text report of one part of a grader result."""
+    """A short text report of one part of a grader result (the contract's JSON)."""
+    from .result import SubmissionResult
+
     if "error" in result:
         return f"{part}: could not be graded: {result['error']}"
     try:
-        mine = result["parts"][part]
-    except (KeyError, TypeError):
+        graded = SubmissionResult.from_json(result)
+        mine = graded.parts[part]
+    except (KeyError, TypeError, ValueError):
         return f"{part}: the grader returned no result for this part"
-    lines = [f"{part}: {mine['score']:g} / {mine['max_score']:g} points"]
+    lines = [f"{part}: {mine.score:g} / {mine.max_score:g} points"]
     module = _rubric_parts()[part].module if part in _rubric_parts() else ""
     if not has_source:
         lines.append(f"  No cell defining {module}.py's code has been run yet: run the cells above first.")
         return "\n".join(lines)
-    for problem in (result.get("problems") or {}).values():
-        if problem.startswith(f"{module}.py") or f" {module}.py" in problem:
+    for key, problem in graded.problems.items():
+        if key == module:
             lines.append(f"  {problem}")
-    tests = [t for t in result.get("tests", []) if t.get("part") == part]
-    failed = [t for t in tests if t.get("status") != "passed"]
-    if tests and not failed:
-        lines[0] += f": all {len(tests)} checks passed"
-    elif tests:
-        lines[0] += f": {len(tests) - len(failed)} of {len(tests)} checks passed"
-    # The same bug usually fails many checks the same way: show each distinct diagnosis once.
+    checks = graded.checks_of(part)
+    failed = graded.failed(part)
+    if checks and not failed:
+        lines[0] += f": all {len(checks)} checks passed"
+    elif checks:
+        lines[0] += f": {len(checks) - len(failed)} of {len(checks)} checks passed"
+    # The same bug usually fails many checks the same way: show each distinct cause once.
     shown, causes = 0, set()
-    for test in failed:
-        message = str(test.get("message", "")).strip()
-        cause = "\n".join(line for line in message.splitlines() if not line.lstrip().startswith("Ran:"))
+    for check in failed:
+        cause = (check.error, check.expected, check.got, tuple(check.keys()))
+        if check.keys():
+            cause = tuple(check.keys())  # one diagnosis, shown once, whatever the inputs
         if cause in causes or shown == MAX_MESSAGES:
             continue
         causes.add(cause)
         shown += 1
+        message = check.message
         if len(message) > MAX_MESSAGE_CHARS:
             message = message[:MAX_MESSAGE_CHARS] + " ..."
-        name = str(test.get("name", "")).removeprefix(f"{part}: ")
-        lines.append(f"  x {name} [{test.get('status')}]")
+        lines.append(f"  x {check.name} [{check.status}]")
         lines += [f"      {line}" for line in message.splitlines()]
     if len(failed) > shown:
         lines.append(f"  ({len(failed) - shown} more failed checks, with the same or a related cause)")

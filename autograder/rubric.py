@@ -1,4 +1,12 @@
-"""The rubric turns check outcomes into points (``rubric.toml`` is the editable part)."""
+"""The rubric: the one definition of every graded part (``rubric.toml`` is the editable part).
+
+A part says which student module holds it, which members of ``Value`` it is
+(for the engine's parts), which check modules grade it, its points, partial
+credit and visibility.  Everything else derives from it: which members are
+taken from the reference while a part is graded (``Part.grafted``), which
+modules come from the reference (``Part.uses``), the diagnosis's map of
+operations, the notebooks' check cells, and the tests' part lists.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RUBRIC_PATH = Path(__file__).with_name("rubric.toml")
+# The student's modules, in dependency order: a part of one is graded with the earlier ones
+# taken from the reference (docs/interface.md).
+MODULES = ("engine", "nn", "train")
 CREDIT_RULES = ("proportional", "all_or_nothing")
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
@@ -15,11 +26,19 @@ VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 class Part:
     id: str
     title: str
-    module: str  # engine | nn | train
+    module: str  # one of MODULES
     checks: tuple[str, ...]  # check module names under autograder/checks/
     points: float
     credit: str
     visibility: str
+    members: tuple[str, ...] = ()  # the Value members this part is (engine parts)
+    operation: bool = False  # an operation of Value, checked expression by expression
+
+    def uses(self) -> dict[str, str]:
+        """Module -> "student" or "reference" while this part is graded: its own module is the
+        student's, the modules before it the reference's (so a bug there costs nothing here)."""
+        mine = MODULES.index(self.module)
+        return {m: "student" if i == mine else "reference" for i, m in enumerate(MODULES[: mine + 1])}
 
 
 @dataclass(frozen=True)
@@ -32,6 +51,20 @@ class Rubric:
             if module in part.checks:
                 return part
         raise KeyError(f"check module {module!r} feeds no part of the rubric")
+
+    def grafted(self, part: Part) -> list[str]:
+        """The members of ``part``'s class taken from the reference while it is graded: every
+        other part's of the same module (a part without members, e.g. an integration part, none)."""
+        if not part.members:
+            return []
+        return [m for other in self.parts.values() if other.id != part.id and other.module == part.module
+                for m in other.members]
+
+    def operations(self) -> dict[str, Part]:
+        return {p.id: p for p in self.parts.values() if p.operation}
+
+    def of_module(self, module: str) -> list[str]:
+        return [p.id for p in self.parts.values() if p.module == module]
 
     def score(self, part: Part, outcomes: list[tuple[float, bool]]) -> float:
         """Points for ``part`` from its checks' (weight, passed) pairs."""
@@ -56,11 +89,17 @@ def load_rubric(path: Path = RUBRIC_PATH) -> Rubric:
             points=float(spec["points"]),
             credit=spec.get("credit", data.get("credit", "proportional")),
             visibility=spec.get("visibility", data.get("visibility", "visible")),
+            members=tuple(spec.get("members", ())),
+            operation=bool(spec.get("operation", False)),
         )
+        if part.module not in MODULES:
+            raise ValueError(f"rubric: part {part_id}: module must be one of {MODULES}")
         if part.credit not in CREDIT_RULES:
             raise ValueError(f"rubric: part {part_id}: credit must be one of {CREDIT_RULES}")
         if part.visibility not in VISIBILITIES:
             raise ValueError(f"rubric: part {part_id}: visibility must be one of {VISIBILITIES}")
+        if part.operation and not part.members:
+            raise ValueError(f"rubric: part {part_id}: an operation names its members")
         parts[part_id] = part
     total = float(data.get("total", 100))
     if abs(sum(p.points for p in parts.values()) - total) > 1e-9:

@@ -21,8 +21,8 @@ from pathlib import Path, PurePosixPath
 
 from . import files
 from .files import RefusedFile
+from .rubric import MODULES
 
-MODULES = ("engine", "nn", "train")
 AUTODIFF_LIBRARIES = frozenset({"torch", "jax", "jaxlib", "tensorflow", "autograd", "mxnet", "paddle"})
 MAX_SOURCE_BYTES = 1 << 20
 MAX_NOTEBOOK_BYTES = 32 << 20  # a notebook with plots in its outputs is a few MB

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grade import MAX_RESULT_BYTES
+from autograder.result import MAX_RESULT_BYTES
 from autograder.rubric import load_rubric
 from tests.hostile.file_fixtures import FIXTURES, MODULES, Context, remove_deep
 

@@ -14,16 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grade import staged
 from autograder.sandbox import cgroup, isolation
 from autograder.sandbox.isolation import ADDR_NO_RANDOMIZE, Isolation
+from autograder.sandbox.layout import Layout
+from autograder.staging import staged
 from autograder.submission import load_submission
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def sandbox_processes(workdir: Path) -> list[int]:
-    marker = str(workdir / "runtime" / "worker.py").encode()
+def sandbox_processes(layout) -> list[int]:
+    marker = str(layout.worker).encode()
     pids = []
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
@@ -91,8 +92,7 @@ print(total)
 @pytest.mark.skipif(not isolation.level_works("bwrap"), reason="bubblewrap does not work here")
 def test_bwrap_writable_places_are_capped(tmp_path):
     """Only tmpfs of the sandbox's own are writable, each capped: writing fills them, not the machine."""
-    for piece in ("runtime", "reference", "submission", "scratch"):
-        (tmp_path / piece).mkdir()
+    Layout(tmp_path).create()
     argv = isolation.bwrap_argv(tmp_path) + [isolation.sandbox_python("bwrap"), "-I", "-c", FILL]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=dict(isolation.ENV))
     assert done.returncode == 0, done.stderr

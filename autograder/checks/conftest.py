@@ -1,9 +1,10 @@
-"""Fixtures of the hidden checks: the worker of the current part and seeded inputs.
+"""Fixtures of the hidden checks: the part being graded, its worker, and seeded inputs.
 
-Each check module sets ``PART`` (a rubric part id).  ``probe`` runs one probe
-in that part's worker; ``rng`` draws inputs from a seed that depends on the
-submission's content and the grader's secret, so the same code always gets
-the same inputs and nobody can know them in advance.
+A check module's part is the rubric's (the rubric names the module among a
+part's ``checks``).  ``probe`` runs one probe in that part's worker; ``rng``
+draws inputs from a seed that depends on the submission's content and the
+grader's secret, so the same code always gets the same inputs and nobody can
+know them in advance.
 """
 
 from __future__ import annotations
@@ -12,22 +13,23 @@ import random
 
 import pytest
 
+from ..context import CONTEXT_KEY, GradingContext
 from ..diagnosis import diagnose_error
-from ..grade import CONTEXT_KEY
+from ..rubric import Part
 from ..sandbox.launcher import WorkerError
 from .support import CheckFailure, args_summary
 
 
 @pytest.fixture(scope="session")
-def grading(request):
-    """The ``GradingContext`` of this run (see ``autograder/grade.py``)."""
+def grading(request) -> GradingContext:
+    """The ``GradingContext`` of this run (see ``autograder/context.py``)."""
     return request.config.stash[CONTEXT_KEY]
 
 
 @pytest.fixture(scope="module")
-def part(request) -> str:
-    """The rubric part of the current check module (its ``PART``)."""
-    return request.module.PART
+def part(request, grading) -> Part:
+    """The rubric part the current check module grades."""
+    return grading.rubric.part_of_check_module(request.module.__name__.rsplit(".", 1)[-1])
 
 
 @pytest.fixture(scope="module")
@@ -36,13 +38,11 @@ def probe(grading, part):
 
     def run(name: str, **args) -> dict:
         try:
-            return grading.probe(part, name, **args)
+            return grading.probe(part.id, name, **args)
         except WorkerError as error:
-            message = grading.describe_worker_error(part, error)
-            known = diagnose_error(part, error.error)
-            if known:
-                message += f"\nLikely cause: {known}"
-            raise CheckFailure(f"Ran: the {name} probe with {args_summary(args)}\n{message}", status=error.status) from None
+            raise CheckFailure(ran=f"the {name} probe with {args_summary(args)}",
+                               error=grading.describe_worker_error(error),
+                               diagnoses=(diagnose_error(part.id, error.error),), status=error.status) from None
 
     return run
 

@@ -12,11 +12,15 @@ no input of any kind is fixed in advance.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 
-from ..diagnosis import diagnose_op
+from ..diagnosis import OpEvidence, diagnose_op
+from ..expressions import Expression
 from ..oracles.numeric import close, evaluate, gradient
+from ..result import GradientCase
+from ..rubric import Part
 from .support import fail, show
 
 
@@ -62,7 +66,7 @@ def separated(expr: str, inputs: dict[str, float]) -> tuple[str, dict[str, float
     return re.sub(r"\b[a-z]\b", rename, expr), fresh
 
 
-def check_expression(probe, part: str, expr: str, inputs: dict[str, float], out_grad: float = 1.0,
+def check_expression(probe, part: Part, expr: str, inputs: dict[str, float], out_grad: float = 1.0,
                      swapped: str | None = None, *, expected_grads: dict[str, float] | None = None,
                      bug_grads: dict[str, dict[str, float]] | None = None) -> None:
     """``expr`` on the student's Values: a Value, the right data, in the graph, right gradients.
@@ -80,10 +84,6 @@ def check_expression(probe, part: str, expr: str, inputs: dict[str, float], out_
     expected = {k: g * out_grad for k, g in unit.items()}
     swapped_data = evaluate(swapped, inputs) if swapped else None
 
-    def why() -> str | None:
-        return diagnose_op(part, expr, inputs, obs, expected_data, expected, out_grad, swapped_data,
-                           bug_grads=bug_grads, separately_ok=separately_ok(), ask=ask)
-
     def ask(other_expr: str, other_inputs: dict[str, float]) -> dict | None:
         try:
             return _clean(probe("op", expr=other_expr, inputs=other_inputs, out_grad=out_grad))
@@ -95,12 +95,15 @@ def check_expression(probe, part: str, expr: str, inputs: dict[str, float], out_
         alone, alone_inputs = separated(expr, inputs)
         if alone == expr:
             return None
-        try:
-            other = _clean(probe("op", expr=alone, inputs=alone_inputs, out_grad=out_grad))
-        except Exception:  # noqa: BLE001 - a failure here only means no diagnosis
+        other = ask(alone, alone_inputs)
+        if other is None:
             return False
         want = {k: g * out_grad for k, g in gradient(alone, alone_inputs).items()}
         return close(other.get("data"), expected_data) and _grads_close(other.get("grads"), want)
+
+    def why():
+        return diagnose_op(OpEvidence(part, Expression(expr), inputs, obs, expected_data, expected, out_grad,
+                                      swapped_data, bug_grads or {}, separately_ok, ask))
 
     if not obs.get("is_value"):
         fail(ran, "out is a Value", f"a {obs.get('type')} ({show(obs.get('data'))})", why())
@@ -110,7 +113,13 @@ def check_expression(probe, part: str, expr: str, inputs: dict[str, float], out_
     if unreached:
         fail(ran, f"{', '.join(unreached)} reachable from out through _prev", "not in out's graph", why())
     if not _grads_close(obs.get("grads"), expected):
-        fail(ran, "grads " + show(expected), "grads " + show(_plain(obs.get("grads"))), why())
+        got = {name: _number(obs["grads"].get(name)) for name in inputs}
+        fail(ran, "grads " + show(expected), "grads " + show(_plain(obs.get("grads"))), why(),
+             case=GradientCase(expr, dict(inputs), out_grad, expected, got))
+
+
+def _number(value: object) -> float | None:
+    return float(value) if type(value) in (int, float) else None
 
 
 def _clean(obs: dict) -> dict:
@@ -127,12 +136,14 @@ def _plain(grads: object) -> dict:
     return {str(k)[:20]: v for k, v in grads.items()} if isinstance(grads, dict) else {}
 
 
+@functools.lru_cache(maxsize=4096)
 def names_in(expr: str, names: str = "abc") -> list[str]:
     """The single-letter inputs ``expr`` uses, in ``names`` order."""
-    return [n for n in names if re.search(rf"\b{n}\b", expr)]
+    used = set(Expression(expr).names())
+    return [n for n in names if n in used]
 
 
-def run_case(probe, rng: random.Random, part: str, template: str, out_kind: str = "one",
+def run_case(probe, rng: random.Random, part: Part, template: str, out_kind: str = "one",
              swapped: str | None = None, positive: bool = False, low: float = 0.5, high: float = 3.0) -> None:
     """Instantiate ``template`` (and its swapped twin, with the same constants) and check it.
 

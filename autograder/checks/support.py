@@ -1,44 +1,50 @@
-"""What every check uses: failing with a diagnosis, and comparing observations.
+"""What every check uses: failing with what was seen, and showing observations.
 
 A check asks the worker for observations (the ``probe`` fixture), computes
-the expected answer with an oracle, and calls ``fail`` with a message that
-says what was run, what was expected, what came back and, where the
-observation matches a known bug, which bug and how to fix it.
+the expected answer with an oracle, and calls ``fail`` with what was run,
+what was expected, what came back and, where the observation matches a
+known bug, its diagnosis.  The failure carries those as fields
+(``result.CheckResult``); only reporters turn them into text.
 """
 
 from __future__ import annotations
 
-from ..oracles.numeric import close, fmt
+from collections.abc import Iterable
+
+from ..oracles.numeric import fmt
+from ..result import Diagnosis, GradientCase
+
+SHOWN_CHARS = 300  # what one shown value may take: observations are the student's, so bounded
 
 
 class CheckFailure(Exception):
-    """A failed check: ``status`` is "failed", "error" or "timeout"."""
+    """A failed check: ``status`` is "failed", "error" or "timeout"; the rest says what was seen."""
 
-    def __init__(self, message: str, status: str = "failed"):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-def fail(ran: str, expected: str, got: str, diagnosis: str | None = None) -> None:
-    message = f"Ran: {ran}\nExpected: {expected}\nGot: {got}"
-    if diagnosis:
-        message += f"\nLikely cause: {diagnosis}"
-    raise CheckFailure(message)
+    def __init__(self, *, ran: str = "", expected: str = "", got: str = "", error: str = "",
+                 diagnoses: Iterable[Diagnosis | None] = (), status: str = "failed",
+                 case: GradientCase | None = None):
+        self.ran, self.expected, self.got, self.error = ran, expected, got, error
+        self.diagnoses = tuple(d for d in diagnoses if d is not None)
+        self.status, self.case = status, case
+        super().__init__(error or f"expected {expected}, got {got}")
 
 
-def require(condition: bool, ran: str, expected: str, got: str, diagnosis: str | None = None) -> None:
+def fail(ran: str, expected: str, got: str, diagnosis: Diagnosis | None = None, *,
+         case: GradientCase | None = None) -> None:
+    raise CheckFailure(ran=ran, expected=expected, got=got, diagnoses=(diagnosis,), case=case)
+
+
+def require(condition: bool, ran: str, expected: str, got: str, diagnosis: Diagnosis | None = None) -> None:
     if not condition:
         fail(ran, expected, got, diagnosis)
 
 
 def numbers_close(got: list | None, expected: list[float], **tolerance) -> bool:
+    from ..oracles.numeric import close
+
     return isinstance(got, list) and len(got) == len(expected) and all(
         close(g, e, **tolerance) for g, e in zip(got, expected)
     )
-
-
-SHOWN_CHARS = 300  # what one shown value may take: observations are the student's, so bounded
 
 
 def show(values) -> str:

@@ -4,11 +4,10 @@ import pytest
 
 from .ops import cases, run_case
 
-PART = "add"
 
 EXPRESSIONS = ["a + b", "a + C", "C + a", "a + K", "K + a + b", "a + a", "a + b + a", "(a * b) + a"]
 
 
 @pytest.mark.parametrize(("template", "out_grad"), cases(EXPRESSIONS))
-def test_add(probe, rng, template, out_grad):
-    run_case(probe, rng, PART, template, out_grad)
+def test_add(probe, rng, part, template, out_grad):
+    run_case(probe, rng, part, template, out_grad)

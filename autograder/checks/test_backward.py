@@ -19,7 +19,6 @@ from ..diagnosis import diagnose_backward
 from ..oracles.numeric import close
 from .support import fail, show
 
-PART = "backward"
 MAX_CALLS = 10_000  # the worker sends at most this many _backward calls
 
 Graph = dict[str, dict]  # name -> {"data", "children": [names], "local": [d node / d child]}

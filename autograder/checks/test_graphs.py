@@ -24,7 +24,6 @@ from ..oracles.numeric import close
 from .ops import away_from_zero, names_in
 from .support import CheckFailure, fail, show
 
-PART = "graphs"
 
 # The README's statements as one expression (walrus keeps each intermediate name).
 README = (
@@ -35,7 +34,14 @@ README = (
 NEURON = "(x1*w1 + x2*w2 + b).tanh()"
 
 
-def check_against_torch(probe, expr: str, inputs: dict[str, float], published: dict | None = None) -> None:
+@pytest.fixture(scope="module")
+def operations(grading) -> dict:
+    """The rubric's operation parts: where the diagnosis looks for the bug behind a wrong gradient."""
+    return grading.rubric.operations()
+
+
+def check_against_torch(probe, operations: dict, expr: str, inputs: dict[str, float],
+                        published: dict | None = None) -> None:
     """``expr`` with the student's ops and ``out.backward()``: data and every input's grad as torch says."""
     oracle = torch_oracle.evaluate(expr, inputs)
     obs = probe("op", expr=expr, inputs=inputs, out_grad=1.0, propagate_mode="student")
@@ -47,42 +53,42 @@ def check_against_torch(probe, expr: str, inputs: dict[str, float], published: d
     grads = obs.get("grads") if isinstance(obs.get("grads"), dict) else {}
     if not all(close(grads.get(k), v, rel=1e-6, abs_tol=1e-9) for k, v in oracle.grads.items()):
         fail(ran, "grads " + show(oracle.grads) + " (PyTorch)", "grads " + show({k: grads.get(k) for k in inputs}),
-             diagnose_graph(expr, inputs, obs, oracle.grads))
+             diagnose_graph(operations, expr, inputs, obs, oracle.grads))
     for name, value in (published or {}).items():  # the numbers the README prints, to 4 decimals
         got = obs.get("data") if name == "out" else grads.get(name)
         if not close(got, value, rel=0, abs_tol=5e-5):
             fail(ran, f"{name} = {value} (the README)", f"{name} = {show(got)}")
 
 
-def test_readme_expression(probe):
+def test_readme_expression(probe, operations):
     """The micrograd README: g = 24.7041, dg/da = 138.8338, dg/db = 645.5773 at a = -4, b = 2."""
-    check_against_torch(probe, README, {"a": -4.0, "b": 2.0},
+    check_against_torch(probe, operations, README, {"a": -4.0, "b": 2.0},
                         published={"out": 24.7041, "a": 138.8338, "b": 645.5773})
 
 
-def test_readme_expression_drawn(probe, rng):
+def test_readme_expression_drawn(probe, operations, rng):
     """The same program at drawn inputs, kept away from relu's kinks and from f = 0."""
     for _ in range(100):
         inputs = {"a": -rng.uniform(1.0, 5.0), "b": rng.uniform(1.0, 4.0)}
         oracle = torch_oracle.evaluate(README, inputs)
         if oracle.relu_margin > 0.1 and abs(oracle.data) < 1e12:
             break
-    check_against_torch(probe, README, inputs)
+    check_against_torch(probe, operations, README, inputs)
 
 
-def test_tanh_neuron(probe):
+def test_tanh_neuron(probe, operations):
     """The lecture's neuron: x1=2, x2=0, w1=-3, w2=1, b=6.88137...: out 0.7071, d/dx1 -1.5, d/dw1 1."""
     inputs = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432}
-    check_against_torch(probe, NEURON, inputs, published={"out": 0.7071, "x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0})
+    check_against_torch(probe, operations, NEURON, inputs, published={"out": 0.7071, "x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0})
 
 
 @pytest.mark.parametrize("nin", [2, 3, 5])
-def test_tanh_neuron_drawn(probe, rng, nin):
+def test_tanh_neuron_drawn(probe, operations, rng, nin):
     terms = " + ".join(f"x{i} * w{i}" for i in range(nin))
     expr = f"({terms} + bias).tanh()"
     inputs = {name: rng.uniform(-1.5, 1.5) for i in range(nin) for name in (f"x{i}", f"w{i}")}
     inputs["bias"] = rng.uniform(-1.0, 1.0)
-    check_against_torch(probe, expr, inputs)
+    check_against_torch(probe, operations, expr, inputs)
 
 
 # -- random expression graphs ---------------------------------------------------
@@ -192,10 +198,10 @@ def well_behaved_inputs(expr: str, draw: random.Random, tries: int = 10) -> dict
     return None
 
 
-def test_random_expression(probe, grading):
+def test_random_expression(probe, operations, grading):
     """Random expression graphs (reuse included: inputs recur) against PyTorch, at inputs drawn
     from the submission's seed; the first disagreement fails the check."""
     for index, expr in enumerate(random_expressions()):
         inputs = well_behaved_inputs(expr, random.Random(f"{grading.seed}:graphs:{index}"))
         if inputs is not None:
-            check_against_torch(probe, expr, inputs)
+            check_against_torch(probe, operations, expr, inputs)

@@ -16,7 +16,6 @@ from ..oracles import torch_oracle_nn as oracle
 from .support import fail, numbers_close, require, show
 from .test_neuron import observe
 
-PART = "layer"
 
 
 def draw(rng: random.Random, nout: int) -> tuple[int, list, list[float], list[float]]:

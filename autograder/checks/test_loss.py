@@ -15,7 +15,6 @@ from ..oracles import torch_oracle_nn as oracle
 from .support import fail, numbers_close, require, show
 from .test_neuron import observe
 
-PART = "loss"
 
 
 def mse_case(rng: random.Random, n: int) -> tuple[list[float], list[float]]:

@@ -18,7 +18,6 @@ from ..oracles import torch_oracle_nn as oracle
 from .support import fail, numbers_close, require, show
 from .test_neuron import observe
 
-PART = "mlp"
 ACTIVATIONS = ("tanh", "relu", "linear")
 
 # name -> (nin, nouts, activation, output_activation)

@@ -4,11 +4,10 @@ import pytest
 
 from .ops import cases, run_case
 
-PART = "mul"
 
 EXPRESSIONS = ["a * b", "a * C", "C * a", "a * K", "K * a", "a * a", "a * b * a", "(a + b) * b", "(a * b) * (a * C)"]
 
 
 @pytest.mark.parametrize(("template", "out_grad"), cases(EXPRESSIONS))
-def test_mul(probe, rng, template, out_grad):
-    run_case(probe, rng, PART, template, out_grad)
+def test_mul(probe, rng, part, template, out_grad):
+    run_case(probe, rng, part, template, out_grad)

@@ -4,7 +4,6 @@ import pytest
 
 from .ops import cases, run_case
 
-PART = "neg_sub"
 
 # template -> the same with the operands swapped (what a swapped __rsub__ computes)
 EXPRESSIONS = {
@@ -23,5 +22,5 @@ EXPRESSIONS = {
 
 
 @pytest.mark.parametrize(("template", "out_grad"), cases(EXPRESSIONS))
-def test_neg_sub(probe, rng, template, out_grad):
-    run_case(probe, rng, PART, template, out_grad, swapped=EXPRESSIONS[template])
+def test_neg_sub(probe, rng, part, template, out_grad):
+    run_case(probe, rng, part, template, out_grad, swapped=EXPRESSIONS[template])

@@ -15,7 +15,6 @@ from ..diagnosis import diagnose_nn
 from ..oracles import torch_oracle_nn as oracle
 from .support import CheckFailure, fail, numbers_close, require, show
 
-PART = "neuron"
 
 
 def observe(probe, ran: str, name: str, **args) -> dict:
@@ -26,8 +25,8 @@ def observe(probe, ran: str, name: str, **args) -> dict:
     try:
         return probe(name, **args)
     except CheckFailure as failure:
-        _, _, rest = failure.message.partition("\n")
-        raise CheckFailure(f"Ran: {ran}\n{rest}", status=failure.status) from None
+        failure.ran = ran
+        raise
 
 # case -> (activation passed to Neuron, None: the default; activation the oracle applies;
 #          sign the pre-activation must have, None: either)

@@ -4,7 +4,6 @@ import pytest
 
 from .ops import away_from_zero, cases, check_expression, draw_out_grad, run_case
 
-PART = "relu"
 
 # Arguments of relu stay at least 0.25 away from 0 here, so finite differences apply.
 EXPRESSIONS = ["a.relu()", "(a * b).relu()", "(a * b).relu() * b"]
@@ -13,24 +12,24 @@ REUSE = ["a.relu() * a", "a.relu() + a.relu()", "(a * b).relu() * a"]
 
 
 @pytest.mark.parametrize("sign", [1, -1])
-def test_relu_each_side(probe, rng, sign):
+def test_relu_each_side(probe, rng, part, sign):
     """A positive input passes the gradient through; a negative one gets none."""
     x = sign * rng.uniform(0.1, 5.0)
-    check_expression(probe, PART, "a.relu()", {"a": x}, draw_out_grad(rng, "other"))
+    check_expression(probe, part, "a.relu()", {"a": x}, draw_out_grad(rng, "other"))
 
 
 @pytest.mark.parametrize(("template", "out_grad"), cases(EXPRESSIONS))
-def test_relu(probe, rng, template, out_grad):
-    run_case(probe, rng, PART, template, out_grad)
+def test_relu(probe, rng, part, template, out_grad):
+    run_case(probe, rng, part, template, out_grad)
 
 
 @pytest.mark.parametrize(("template", "out_grad"), cases(REUSE))
-def test_relu_reuse(probe, rng, template, out_grad):
-    run_case(probe, rng, PART, template, out_grad, positive=True)
+def test_relu_reuse(probe, rng, part, template, out_grad):
+    run_case(probe, rng, part, template, out_grad, positive=True)
 
 
 @pytest.mark.parametrize("case", ["leaf", "difference", "product"])
-def test_relu_at_zero(probe, rng, case):
+def test_relu_at_zero(probe, rng, part, case):
     """relu at exactly 0: value 0, derivative 0 (finite differences do not apply, so the check states it)."""
     g = draw_out_grad(rng, "other")
     b = away_from_zero(rng)
@@ -41,4 +40,4 @@ def test_relu_at_zero(probe, rng, case):
     else:  # a * b is exactly 0
         expr, inputs, wrong = "(a * b).relu()", {"a": 0.0, "b": b}, {"a": b * g, "b": 0.0}
     zero = {name: 0.0 for name in inputs}
-    check_expression(probe, PART, expr, inputs, g, expected_grads=zero, bug_grads={"relu-grad-at-zero": wrong})
+    check_expression(probe, part, expr, inputs, g, expected_grads=zero, bug_grads={"relu-grad-at-zero": wrong})

@@ -17,7 +17,6 @@ from ..oracles import torch_oracle_nn as oracle
 from .support import fail, numbers_close, require, show
 from .test_neuron import observe
 
-PART = "training"
 TRAJECTORY = {"rel": 1e-9, "abs_tol": 1e-12}
 # BUGS key -> the replica's variant that reproduces it
 WRONG_LOOPS = {

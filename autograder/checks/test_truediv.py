@@ -4,7 +4,6 @@ import pytest
 
 from .ops import cases, run_case
 
-PART = "truediv"
 
 # template -> the same with the operands swapped (what a swapped __rtruediv__ computes)
 EXPRESSIONS = {
@@ -21,5 +20,5 @@ EXPRESSIONS = {
 
 
 @pytest.mark.parametrize(("template", "out_grad"), cases(EXPRESSIONS))
-def test_truediv(probe, rng, template, out_grad):
-    run_case(probe, rng, PART, template, out_grad, swapped=EXPRESSIONS[template])
+def test_truediv(probe, rng, part, template, out_grad):
+    run_case(probe, rng, part, template, out_grad, swapped=EXPRESSIONS[template])

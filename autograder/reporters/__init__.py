@@ -1,19 +1,21 @@
-"""Reporters: a result dict (CONTRACT.md section 3) in, text for a reader out.
+"""Reporters: a ``SubmissionResult`` in, text for a reader out.
 
-Each module exposes ``render(result: dict) -> str``; ``REPORTERS`` maps the
-CLI's ``--format`` names to them.
+Each module exposes ``render(result) -> str``; ``REPORTERS`` maps the CLI's
+``--format`` names to them.  Everything they show comes from the result's
+fields (the rubric's visibility included), never from re-reading text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..result import SubmissionResult
 from . import classroom, gradescope, json_report, junit, text
 
-REPORTERS: dict[str, Callable[[dict], str]] = {
+REPORTERS: dict[str, Callable[[SubmissionResult], str]] = {
     "text": text.render,
     "json": json_report.render,
     "gradescope": gradescope.render,
     "junit": junit.render,
-    "classroom": classroom.render,
+    "classroom": lambda result: classroom.render(result.to_json()),  # legacy: GitHub Classroom is gone
 }

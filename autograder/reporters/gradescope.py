@@ -8,33 +8,31 @@ from __future__ import annotations
 
 import json
 
-from ..rubric import load_rubric
+from ..result import SubmissionResult
 
 
-def render(result: dict) -> str:
-    rubric = load_rubric()
+def render(result: SubmissionResult) -> str:
     tests = []
-    for part_id, part in result["parts"].items():
-        checks = [t for t in result["tests"] if t["part"] == part_id]
-        failed = [t for t in checks if t["status"] != "passed"]
+    for part in result.parts.values():
+        checks = result.checks_of(part.id)
+        failed = result.failed(part.id)
         lines = [f"{len(checks) - len(failed)} of {len(checks)} checks passed."]
-        for t in failed[:3]:
-            lines += ["", f"**{t['name']}** ({t['status']})", "```", t["message"], "```"]
+        for check in failed[:3]:
+            lines += ["", f"**{part.id}: {check.name}** ({check.status})", "```", check.message, "```"]
         if len(failed) > 3:
             lines.append(f"\n... and {len(failed) - 3} more failed check(s).")
-        visibility = rubric.parts[part_id].visibility if part_id in rubric.parts else "visible"
         tests.append({
-            "name": part.get("title", part_id),
-            "score": part["score"],
-            "max_score": part["max_score"],
+            "name": part.title,
+            "score": part.score,
+            "max_score": part.max_score,
             "output": "\n".join(lines),
             "output_format": "md",
-            "visibility": visibility,
+            "visibility": part.visibility,
         })
-    problems = "\n".join(f"- {p}" for p in result.get("problems", {}).values())
+    problems = "\n".join(f"- {p}" for p in result.problems.values())
     results = {
-        "score": result["score"],
-        "execution_time": result.get("execution_time", 0),
+        "score": result.score,
+        "execution_time": result.execution_time,
         "output": problems or "Graded by the micrograd autograder.",
         "output_format": "md",
         "stdout_visibility": "hidden",

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+from ..result import SubmissionResult
+
 # Fields that vary between runs of the same submission stay out of the JSON, so
-# that the result is the same on every run (CONTRACT.md section 3).
+# that the result is the same on every run (docs/interface.md).
 VOLATILE = ("execution_time",)
 
 
-def render(result: dict) -> str:
-    stable = {k: v for k, v in result.items() if k not in VOLATILE}
+def render(result: SubmissionResult) -> str:
+    stable = {k: v for k, v in result.to_json().items() if k not in VOLATILE}
     return json.dumps(stable, indent=2, sort_keys=False) + "\n"

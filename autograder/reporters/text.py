@@ -1,5 +1,5 @@
-"""For a student at a terminal: each part's score, then the first failed check
-of each part with its diagnosis.  Colour when rich sees a terminal."""
+"""For a student at a terminal: each part's score, then, per part that lost points, its first
+failed check and every distinct diagnosis among its failures.  Colour when rich sees a terminal."""
 
 from __future__ import annotations
 
@@ -8,32 +8,47 @@ import io
 from rich.console import Console
 from rich.table import Table
 
+from ..result import SubmissionResult
 
-def render(result: dict, color: bool = False) -> str:
+
+def render(result: SubmissionResult, color: bool = False) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=100, highlight=False)
-    table = Table(title=f"micrograd: {result['score']:g} / {result['max_score']:g}", title_justify="left")
+    table = Table(title=f"micrograd: {result.score:g} / {result.max_score:g}", title_justify="left")
     table.add_column("part")
     table.add_column("score", justify="right")
     table.add_column("", justify="left")
-    for part_id, part in result["parts"].items():
-        full = part["score"] >= part["max_score"]
-        mark = "[green]ok[/green]" if full else ("[yellow]partial[/yellow]" if part["score"] > 0 else "[red]no credit[/red]")
-        table.add_row(part_id, f"{part['score']:g} / {part['max_score']:g}", mark)
+    for part in result.parts.values():
+        full = part.score >= part.max_score
+        mark = "[green]ok[/green]" if full else ("[yellow]partial[/yellow]" if part.score > 0 else "[red]no credit[/red]")
+        table.add_row(part.id, f"{part.score:g} / {part.max_score:g}", mark)
     console.print(table)
-    for problem in result.get("problems", {}).values():
-        console.print(f"[red]![/red] {problem}")
-    shown = set()
-    for test in result["tests"]:
-        if test["status"] == "passed" or test["part"] in shown:
+    for problem in result.problems.values():
+        console.print(f"[red]![/red] {problem}", markup=False)
+    for part in result.parts.values():
+        failed = result.failed(part.id)
+        if not failed:
             continue
-        shown.add(test["part"])
-        failed = sum(1 for t in result["tests"] if t["part"] == test["part"] and t["status"] != "passed")
-        console.print(f"\n[bold]{test['part']}[/bold]: {failed} check(s) failed; the first one ({test['name']}):")
-        console.print(_indent(test["message"]), markup=False)
-    if result.get("isolation"):
-        console.print(f"\n[dim]isolation: {result['isolation']}[/dim]")
+        first = failed[0]
+        console.print(f"\n[bold]{part.id}[/bold]: {len(failed)} check(s) failed; the first one ({part.id}: {first.name}):")
+        console.print(_indent(first.message), markup=False)
+        others = distinct_diagnoses(failed[1:], exclude=first.keys())
+        for diagnosis in others:
+            console.print(_indent(f"Also: {diagnosis.text()}"), markup=False)
+    if result.isolation:
+        console.print(f"\n[dim]isolation: {result.isolation}[/dim]")
     return buffer.getvalue()
+
+
+def distinct_diagnoses(checks, exclude=()):
+    """Each diagnosis among ``checks`` once, in order, but those in ``exclude``."""
+    seen, found = set(exclude), []
+    for check in checks:
+        for diagnosis in check.diagnoses:
+            if diagnosis.key not in seen:
+                seen.add(diagnosis.key)
+                found.append(diagnosis)
+    return found
 
 
 def _indent(text: str) -> str:

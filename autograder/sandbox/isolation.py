@@ -1,81 +1,56 @@
-"""How the student's code is fenced in: sandbox levels, limits, a zygote, and killing.
+"""How the student's code is fenced in: one sandbox per submission, a zygote in it, and killing.
 
-One ``Isolation`` serves one staged submission (``workdir`` holding runtime/,
-reference/, submission/, scratch/).  On first use it starts a *zygote*: one
-sandboxed ``python -I worker.py --zygote`` that has imported the (stdlib-only)
-runtime but no student code.  ``spawn`` asks it to fork a fresh worker for one
-part, handing it the two pipes of that part over a Unix socket (SCM_RIGHTS);
-forking costs about a millisecond where starting a sandboxed interpreter costs
-30-50 ms, so a submission pays for one sandbox, not one per part.  ``kill``
-removes one worker and every process it started; ``close`` removes the whole
-sandbox.  If student code kills the zygote, the next ``spawn`` starts another.
+One ``Isolation`` serves one staged submission (a ``Layout``).  On first use
+it starts a *zygote*: one sandboxed ``python -I worker.py --zygote`` that has
+imported the (stdlib-only) runtime, the course packages the submission uses
+and the reference, but no student code.  ``spawn`` asks it to fork a fresh
+worker for one part, handing it the two pipes of that part over a Unix socket
+(SCM_RIGHTS); forking costs about a millisecond where starting a sandboxed
+interpreter costs 30-50 ms, so a submission pays for one sandbox, not one per
+part.  ``kill`` removes one worker and every process it started; ``close``
+removes the whole sandbox.  If student code kills the zygote, the next
+``spawn`` starts another.
 
-Levels, strongest first; the first one that works here is used, and
-``MICROGRAD_SANDBOX`` (``bwrap``, ``unshare``, ``uid``, ``process``) caps it:
-
-``bwrap``    bubblewrap: private PID, network, IPC, UTS, mount and user
-             namespaces, a read-only view of /usr, only the staged pieces bound,
-             private /tmp, dies with the grader; as root also an unprivileged
-             uid of its own (so RLIMIT_NPROC applies and nothing else of the
-             machine can be signalled or written).
-``unshare``  root without bubblewrap: ``unshare --net --pid --mount-proc`` (no
-             network, a PID namespace) and an unprivileged uid (``setpriv``); the file
-             system is visible with that uid's permissions.
-``uid``      root without namespaces: an unprivileged uid only.
-``process``  no root, no namespaces: a separate session / process group and
-             the rlimits; student code runs with the grader's own uid.
-
-Every level: ``python -I`` (no site of the user, no PYTHONPATH), a minimal
+What fences it in: the strongest level that works here (``levels.py``,
+capped by ``$MICROGRAD_SANDBOX``); a control group for the whole sandbox
+where one can be made (``cgroup.py``); on every level ``python -I``, a minimal
 environment with no secret in it, stdin/stdout/stderr on /dev/null, rlimits
-(CPU, address space, file size, open files, processes, no core files), a
-child subreaper that kills every descendant of a worker, and the wall-clock
+(CPU, address space, file size, open files, processes, no core files) and no
+address randomisation, applied by util-linux exec wrappers; the zygote as
+child subreaper that kills every descendant of a worker; and the wall-clock
 limits of ``launcher.Limits``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
+import ctypes
 import functools
 import json
-import ctypes
 import os
 import resource
-import shutil
 import signal
 import socket
-import stat
 import subprocess
-import sys
-import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cgroup
+from . import cgroup, uids
 from .cgroup import ControlGroup
+from .layout import Layout
+from . import levels
+from .levels import ENV, WRITABLE_BYTES, Level, as_uid, available, bwrap_argv, staging_dir, works
+from ..rubric import MODULES
+from .proctable import tasks_of
 
-MiB = 1 << 20
-LEVELS = ("bwrap", "unshare", "uid", "process")
-DESCRIPTIONS = {
-    "bwrap": "bwrap: PID/network/IPC/mount namespaces, read-only system, only the staged files",
-    "unshare": "unshare: PID and network namespaces",
-    "uid": "separate uid",
-    "process": "process: separate process group",
-}
+__all__ = ["ENV", "LEVELS", "WRITABLE_BYTES", "Isolation", "bwrap_argv", "course_modules", "course_packages",
+           "level_works", "sandbox_python", "staging_dir"]
+
+LEVELS = tuple(levels.LEVELS)  # the level names, strongest first
 COMMON = "rlimits, python -I, minimal environment"
 GROUP = "a control group: {memory} MiB, {tasks} tasks, {cpus:g} CPU in all"
-# MPLBACKEND: matplotlib never looks for a display (it caches fonts in /tmp, which is the sandbox's own).
-ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
-       "MPLBACKEND": "Agg"}
 COURSE_PACKAGES = Path(__file__).with_name("course-packages.txt")
-UNSHARE = ["unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "--"]  # no network, own PIDs
-WRITABLE_BYTES = 64 * MiB  # each tmpfs inside the bwrap sandbox (/tmp, scratch/)
-UID_BASE = 1_100_000  # sandbox uids: UID_BASE .. UID_BASE + UID_COUNT - 1 (no account needed)
-UID_COUNT = 4096
-SYSTEM_RO = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
-ETC_RO = ("/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
-          "/etc/matplotlibrc", "/etc/python3", "/etc/python3.11")
+MiB = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -114,38 +89,43 @@ class SandboxProcess:
 class Isolation:
     """Spawns the workers of one staged submission (see the module docstring)."""
 
-    workdir: Path
+    layout: Layout
     limits: ResourceLimits = field(default_factory=ResourceLimits)
     wall_seconds: float = 40.0  # every probe of the submission together
-    mode: str | None = None  # a level from LEVELS; None: the strongest available (capped by $MICROGRAD_SANDBOX)
+    mode: str | None = None  # a level name; None: the strongest available (capped by $MICROGRAD_SANDBOX)
     preload: frozenset[str] = frozenset()  # course modules the submission imports: imported once, by the zygote
+    group_limits: cgroup.GroupLimits = field(default_factory=cgroup.GroupLimits)
     python: str | None = None
     level: str = ""  # what protected this run, for the result
     deadline: float = 0.0
     uid: int | None = None
+    _sandbox: Level = field(default_factory=Level)
     _zygote: subprocess.Popen | None = None
     _control: socket.socket | None = None
+    _group: ControlGroup | None = None
     _generation: int = 0
     _uid_lock: int = -1
     _token: str = ""
     _nproc: int = 0
     _greeted: bool = False
-    _group: ControlGroup | None = None
-    group_limits: cgroup.GroupLimits = field(default_factory=cgroup.GroupLimits)
 
     def __post_init__(self) -> None:
-        self.workdir = Path(self.workdir)
+        import time
+
+        if not isinstance(self.layout, Layout):
+            self.layout = Layout(Path(self.layout))
         self.deadline = time.monotonic() + self.wall_seconds
-        self.mode = self.mode or available_level(os.environ.get("MICROGRAD_SANDBOX"))
-        self.python = self.python or sandbox_python(self.mode)
-        drops_uid = os.geteuid() == 0 and self.mode != "process"
+        self._sandbox = levels.LEVELS[self.mode] if self.mode in LEVELS else available(os.environ.get("MICROGRAD_SANDBOX"))
+        self.mode = self._sandbox.name
+        self.python = self.python or self._sandbox.python()
         self._token = os.urandom(8).hex()
-        if self.mode == "process":
+        if not self._sandbox.drops_uid() and self._sandbox.shares_pid_namespace():
             _become_subreaper()  # orphans of the sandbox become ours, not init's
         grouped = cgroup.available() and _wrappers_work()
-        group = GROUP.format(memory=self.group_limits.memory >> 20, tasks=self.group_limits.tasks,
-                             cpus=self.group_limits.cpus)
-        self.level = (f"{self.mode} ({DESCRIPTIONS[self.mode]}{', unprivileged uid' if drops_uid else ''}; "
+        limits = self.group_limits
+        group = GROUP.format(memory=limits.memory >> 20, tasks=limits.tasks, cpus=limits.cpus)
+        self.level = (f"{self.mode} ({self._sandbox.description}"
+                      f"{', unprivileged uid' if self._sandbox.drops_uid() else ''}; "
                       f"{COMMON}{', ' + group if grouped else ''})")
 
     # -- the Worker's interface ---------------------------------------------
@@ -201,36 +181,35 @@ class Isolation:
     def _launch_zygote(self) -> None:
         self._stop_zygote()
         if self._generation == 0:
-            _precompile(self.workdir)
-        if self.mode != "process" and os.geteuid() == 0 and self.uid is None:
-            self.uid, self._uid_lock = _allocate_uid()
-            _open_for(self.workdir, self.uid)
+            _precompile(self.layout)
+        if self._sandbox.drops_uid() and self.uid is None:
+            self.uid, self._uid_lock = uids.allocate()
+            uids.open_for(self.layout, self.uid)
         # RLIMIT_NPROC counts every task of the real uid: with a uid of our own, the limit is the
         # sandbox's; sharing the grader's uid, it must leave room for what that uid already runs.
         self._nproc = self.limits.processes + (0 if self.uid is not None else tasks_of(os.getuid()))
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            runtime = self.workdir / "runtime"
-            options = {"optional": sorted(course_packages()), "preload": sorted(self.preload)}
-            inner = [self.python, "-I", str(runtime / "worker.py"), str(runtime), "--zygote", str(theirs.fileno()),
-                     str(self.workdir / "reference"), json.dumps(options)]
-            drops_uid = self.uid is not None and self.mode in ("bwrap", "uid")
-            prefix = _exec_wrappers(self._rlimits(), self.uid if drops_uid else None)
+            options = {"modules": list(MODULES), "optional": sorted(course_packages()), "preload": sorted(self.preload)}
+            inner = [str(self.python), "-I", str(self.layout.worker), str(self.layout.runtime), "--zygote",
+                     str(theirs.fileno()), str(self.layout.reference), json.dumps(options)]
+            wrapper_uid = self.uid if self._sandbox.uid_by_wrapper() else None
+            prefix = _exec_wrappers(self._rlimits(), wrapper_uid)
             kwargs: dict = {}
             if prefix is None:  # no util-linux tools: the same, done in Python between fork and exec
                 prefix, kwargs = [], {"preexec_fn": self._apply_limits}
-                if drops_uid:
-                    kwargs.update(user=self.uid, group=self.uid, extra_groups=[])
+                if wrapper_uid is not None:
+                    kwargs.update(user=wrapper_uid, group=wrapper_uid, extra_groups=[])
             else:  # the whole sandbox in one control group, joined (as root) before anything runs
                 if self._group is None and cgroup.available():
                     self._group = ControlGroup.create(f"micrograd-{self._token}", self.group_limits)
                 if self._group is not None:
                     prefix = self._group.enter_argv() + prefix
             self._zygote = subprocess.Popen(
-                prefix + self._wrap(inner),
-                cwd=self.workdir / "scratch",
+                prefix + self._sandbox.wrap(inner, self.layout, self.uid),
+                cwd=self.layout.scratch,
                 # HOME: the sandbox's own scratch/ (matplotlib, for one, insists on a home for its caches)
-                env={**ENV, "HOME": str(self.workdir / "scratch"), "MICROGRAD_SANDBOX_TOKEN": self._token},
+                env={**ENV, "HOME": str(self.layout.scratch), "MICROGRAD_SANDBOX_TOKEN": self._token},
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -249,13 +228,6 @@ class Isolation:
         if not hello.get("ready"):
             raise OSError("the sandbox did not start")
         self._greeted = True
-
-    def _wrap(self, inner: list[str]) -> list[str]:
-        if self.mode == "bwrap":
-            return bwrap_argv(self.workdir) + inner
-        if self.mode == "unshare":
-            return [*UNSHARE, *_as_uid(self.uid), *inner]
-        return inner
 
     def _rlimits(self) -> dict[int, int]:
         limits = self.limits
@@ -293,12 +265,9 @@ class Isolation:
             self._zygote = None
         if self._group is not None:
             self._group.kill()  # exact: every process the sandbox ever started is in its group
-        if self.uid is not None:
-            kill_uid(self.uid)  # whatever escaped the process group, where there is no PID namespace
-        elif self.mode != "bwrap":
-            kill_marked(self._token)  # same uid as ours: find them by the token in their environment
+        self._sandbox.clean_up(self.uid, self._token)
 
-    def _ask(self, message: dict | None, fds: list[int] = (), timeout: float = 5.0) -> dict:
+    def _ask(self, message: dict | None, fds: list[int] | tuple[int, ...] = (), timeout: float = 5.0) -> dict:
         control = self._control
         if control is None:
             raise OSError("no sandbox")
@@ -325,6 +294,9 @@ class Isolation:
         return status if isinstance(status, int) else None
 
 
+# ----------------------------------------------------------------------------
+# The course environment, and what this machine offers
+# ----------------------------------------------------------------------------
 @functools.cache
 def course_packages() -> dict[str, str]:
     """Import name -> Debian package, for every package of the course environment (course-packages.txt)."""
@@ -341,130 +313,26 @@ def course_modules(imports: set[str]) -> frozenset[str]:
     return frozenset(name for name in imports if name.split(".")[0] in course_packages())
 
 
-# ----------------------------------------------------------------------------
-# What this machine offers
-# ----------------------------------------------------------------------------
-_AVAILABLE: dict[str, bool] = {}
+def level_works(level: str) -> bool:
+    return works(level)
 
 
 def available_level(cap: str | None = None) -> str:
-    """The strongest level that works here, no stronger than ``cap``."""
-    cap = cap if cap in LEVELS else LEVELS[0]
-    for level in LEVELS[LEVELS.index(cap):]:
-        if level_works(level):
-            return level
-    return "process"
-
-
-def level_works(level: str) -> bool:
-    if level not in _AVAILABLE:
-        _AVAILABLE[level] = _try_level(level)
-    return _AVAILABLE[level]
-
-
-def _try_level(level: str) -> bool:
-    if level == "process":
-        return True
-    root = os.geteuid() == 0
-    if level in ("uid", "unshare") and not root:
-        return False
-    python = sandbox_python(level)
-    if python is None:
-        return False
-    if level == "bwrap" and not shutil.which("bwrap"):
-        return False
-    if level == "unshare" and not (shutil.which("unshare") and shutil.which("setpriv")):
-        return False
-    with tempfile.TemporaryDirectory(prefix="micrograd-probe-") as tmp:
-        workdir = Path(tmp)
-        for piece in ("runtime", "reference", "submission", "scratch"):
-            (workdir / piece).mkdir()
-        uid, lock = (_allocate_uid() if root else (None, -1))
-        try:
-            if uid is not None:
-                _open_for(workdir, uid)
-            argv = [python, "-I", "-c", "import os; print(os.getpid())"]
-            if level == "bwrap":
-                argv = bwrap_argv(workdir) + argv
-            elif level == "unshare":
-                argv = [*UNSHARE, *_as_uid(uid), *argv]
-            kwargs = {"user": uid, "group": uid, "extra_groups": []} if level in ("bwrap", "uid") and root else {}
-            done = subprocess.run(argv, cwd=workdir / "scratch", env=dict(ENV), capture_output=True, timeout=20,
-                                  stdin=subprocess.DEVNULL, **kwargs)
-            if done.returncode != 0:
-                return False
-            return level == "uid" or done.stdout.strip() == b"1"  # a PID namespace of its own
-        except (OSError, subprocess.SubprocessError):
-            return False
-        finally:
-            if lock >= 0:
-                os.close(lock)
+    """The name of the strongest level that works here, no stronger than ``cap``."""
+    return available(cap).name
 
 
 def sandbox_python(level: str) -> str | None:
-    """An interpreter the sandbox can run: ours if it is readable there, else the system's."""
-    if level == "process":
-        return sys.executable
-    candidates = [os.path.realpath(sys.executable), "/usr/bin/python3"]
-    for candidate in candidates:
-        if not os.path.isfile(candidate) or not _world_readable(candidate):
-            continue
-        if level == "bwrap" and not any(candidate.startswith(d + "/") for d in SYSTEM_RO):
-            continue  # not visible inside the sandbox
-        return candidate
-    return None
-
-
-def _world_readable(path: str) -> bool:
-    """Whether any uid can run ``path`` and read the standard library next to it."""
-    real = Path(os.path.realpath(path))
-    if not os.stat(real).st_mode & stat.S_IXOTH:
-        return False
-    parents = list(real.parents)
-    return all(os.stat(p).st_mode & stat.S_IXOTH for p in parents)
-
-
-def bwrap_argv(workdir: Path) -> list[str]:
-    """bubblewrap around a worker: the system read-only, the staged pieces at their own paths."""
-    # --as-pid-1: the zygote is the namespace's init, which the kernel shields from signals
-    # sent inside the namespace, and which reaps (and on exit kills) every orphan.
-    argv = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--as-pid-1", "--hostname", "sandbox"]
-    for path in SYSTEM_RO:
-        if os.path.islink(path):
-            argv += ["--symlink", os.readlink(path), path]
-        elif os.path.isdir(path):
-            argv += ["--ro-bind", path, path]
-    for path in ETC_RO:
-        argv += ["--ro-bind-try", path, path]
-    # The only writable places are tmpfs of the sandbox's own, capped: without --size a tmpfs may
-    # grow to half the machine's memory, file by file under RLIMIT_FSIZE.
-    # bwrap's own root and /dev are tmpfs too, with no size: both are made read-only at the end.
-    size = str(WRITABLE_BYTES)
-    argv += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
-    argv += ["--size", size, "--tmpfs", "/tmp"]
-    for piece in ("runtime", "reference", "submission"):
-        argv += ["--ro-bind", str(workdir / piece), str(workdir / piece)]
-    argv += ["--size", size, "--tmpfs", str(workdir / "scratch"), "--chdir", str(workdir / "scratch")]
-    return argv + ["--remount-ro", "/"]
-
-
-def staging_dir() -> str | None:
-    """Where submissions are staged: memory (/dev/shm) when the sandbox is bwrap, which writes
-    nothing there (see bwrap_argv); else the system's temporary directory, where the other
-    levels' scratch/ lives.  Staging is a dozen small files created and removed per submission."""
-    shm = "/dev/shm"
-    if available_level(os.environ.get("MICROGRAD_SANDBOX")) == "bwrap" and os.path.isdir(shm) and os.access(shm, os.W_OK):
-        return shm
-    return None
+    return levels.LEVELS[level].python()
 
 
 # ----------------------------------------------------------------------------
-# Sandbox uids
+# Bytecode, limits and exec wrappers
 # ----------------------------------------------------------------------------
 _TRUSTED_BYTECODE: dict[tuple[str, bytes], bytes] = {}  # (name, source) -> .pyc, for our own pieces
 
 
-def _precompile(workdir: Path) -> None:
+def _precompile(layout: Layout) -> None:
     """Byte-compile the staged modules once (compiling is not running), so that the workers,
     which cannot write a bytecode cache, do not compile them again for every part.
 
@@ -474,11 +342,11 @@ def _precompile(workdir: Path) -> None:
     import importlib.util
     import py_compile
 
-    for piece in ("runtime", "reference", "submission"):
-        for source in (workdir / piece).glob("*.py"):
+    for piece in layout.read_only():
+        for source in piece.glob("*.py"):
             cached = importlib.util.cache_from_source(str(source))
-            key = (source.name, source.read_bytes()) if piece != "submission" else None
-            if key in _TRUSTED_BYTECODE:
+            key = (source.name, source.read_bytes()) if piece != layout.submission else None
+            if key is not None and key in _TRUSTED_BYTECODE:
                 Path(cached).parent.mkdir(exist_ok=True)
                 Path(cached).write_bytes(_TRUSTED_BYTECODE[key])
                 continue
@@ -489,112 +357,9 @@ def _precompile(workdir: Path) -> None:
                     _TRUSTED_BYTECODE[key] = Path(cached).read_bytes()
 
 
-def _allocate_uid() -> tuple[int, int]:
-    """A sandbox uid no other grading on this machine is using now (a held lock file says so)."""
-    run = Path("/run")  # root-only, so nobody can pre-create the folder; else the temp dir
-    base = run if os.geteuid() == 0 and os.access(run, os.W_OK) else Path(tempfile.gettempdir())
-    locks = base / f"micrograd-sandbox-uids-{os.geteuid()}"
-    locks.mkdir(mode=0o700, exist_ok=True)
-    info = locks.lstat()
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
-        raise OSError(f"{locks} is not ours")
-    start = os.getpid() % UID_COUNT
-    for i in range(UID_COUNT):
-        uid = UID_BASE + (start + i) % UID_COUNT
-        fd = os.open(locks / str(uid), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            continue
-        os.set_inheritable(fd, False)
-        kill_uid(uid)  # leftovers of a grader that was killed itself
-        return uid, fd
-    raise OSError("no free sandbox uid")
-
-
-def _open_for(workdir: Path, uid: int) -> None:
-    """Let ``uid`` read the staged pieces and write only scratch/."""
-    os.chmod(workdir, 0o711)
-    for piece in ("runtime", "reference", "submission"):
-        root = workdir / piece
-        for path in [root, *root.rglob("*")]:
-            os.chmod(path, 0o755 if path.is_dir() else 0o644)
-    os.chown(workdir / "scratch", uid, uid)
-    os.chmod(workdir / "scratch", 0o700)
-
-
-def tasks_of(uid: int) -> int:
-    """How many tasks (threads included) run with real uid ``uid`` now."""
-    count = 0
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/status") as f:
-                fields = dict(line.split(":", 1) for line in f if line.startswith(("Uid:", "Threads:")))
-            if int(fields["Uid"].split()[0]) == uid:
-                count += int(fields.get("Threads", "1"))
-        except (OSError, KeyError, ValueError):
-            continue
-    return count
-
-
 def _become_subreaper() -> None:
-    try:
-        import ctypes
-
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):
-        pass
-
-
-def kill_marked(token: str) -> None:
-    """SIGKILL every process started with ``token`` in its environment (until none is left)."""
-    marker = f"MICROGRAD_SANDBOX_TOKEN={token}".encode()
-    me = os.getpid()
-    for _ in range(20):
-        found = False
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit() or int(entry.name) == me:
-                continue
-            try:
-                with open(f"/proc/{entry.name}/environ", "rb") as f:
-                    if marker not in f.read().split(b"\0"):
-                        continue
-                with open(f"/proc/{entry.name}/stat", "rb") as f:
-                    if f.read().rsplit(b")", 1)[1].split()[0] == b"Z":
-                        continue
-            except (OSError, IndexError):
-                continue
-            found = True
-            with contextlib.suppress(OSError):
-                os.kill(int(entry.name), signal.SIGKILL)
-        if not found:
-            return
-        time.sleep(0.01)
-
-
-def kill_uid(uid: int) -> None:
-    """SIGKILL every process whose real or effective uid is ``uid`` (until none is left)."""
-    for _ in range(20):
-        found = False
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry.name}/status") as f:
-                    fields = dict(line.split(":", 1) for line in f if line.startswith(("State:", "Uid:")))
-                uids = fields["Uid"].split()[:2]
-            except (OSError, KeyError, ValueError):
-                continue
-            if str(uid) in uids and not fields.get("State", "").strip().startswith("Z"):
-                found = True
-                with contextlib.suppress(OSError):
-                    os.kill(int(entry.name), signal.SIGKILL)
-        if not found:
-            return
-        time.sleep(0.01)
 
 
 PRLIMIT_OPTIONS = {resource.RLIMIT_CPU: "--cpu", resource.RLIMIT_AS: "--as", resource.RLIMIT_FSIZE: "--fsize",
@@ -615,22 +380,17 @@ def _exec_wrappers(rlimits: dict[int, int], uid: int | None) -> list[str] | None
 
 def _wrapper_argv(rlimits: dict[int, int], uid: int | None) -> list[str]:
     limits = (f"{PRLIMIT_OPTIONS[which]}={value}:{value}" for which, value in rlimits.items())
-    return ["prlimit", *limits, "--", *_as_uid(uid), "setarch", "-R"]  # -R: no address randomisation
+    return ["prlimit", *limits, "--", *as_uid(uid), "setarch", "-R"]  # -R: no address randomisation
 
 
 @functools.cache
 def _wrappers_work() -> bool:
     """Whether the wrapper chain runs here (as it will be used: as root, with a uid change)."""
-    argv = _wrapper_argv({resource.RLIMIT_CORE: 0}, UID_BASE if os.geteuid() == 0 else None) + ["true"]
+    argv = _wrapper_argv({resource.RLIMIT_CORE: 0}, uids.UID_BASE if os.geteuid() == 0 else None) + ["true"]
     try:
         return subprocess.run(argv, env=dict(ENV), capture_output=True, timeout=10).returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False
-
-
-def _as_uid(uid: int | None) -> list[str]:
-    """``setpriv`` to run the rest as ``uid`` (its own group, no supplementary groups); nothing for None."""
-    return [] if uid is None else ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
 
 
 def _within_hard_limit(which: int, value: int) -> int:

@@ -18,10 +18,11 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
-from .isolation import Isolation
+from ..rubric import MODULES
+from .isolation import Isolation, SandboxProcess
 
 MAX_ANSWER_BYTES = 1 << 20  # an answer is a few KB; anything bigger is hostile
-STUDENT_FILES = ("engine.py", "nn.py", "train.py")
+STUDENT_FILES = tuple(f"{m}.py" for m in MODULES)
 MAX_LINE = 1_000_000  # a 1 MiB source has fewer lines
 MAX_STRING = 200  # any string in an observation (type names, ...)
 
@@ -52,7 +53,7 @@ class Worker:
     isolation: Isolation
     setup: dict
     limits: Limits = field(default_factory=Limits)
-    process: subprocess.Popen | None = None
+    process: SandboxProcess | None = None
     _requests: int = -1
     _answers: int = -1
     _part_deadline: float = math.inf
@@ -167,7 +168,7 @@ class Worker:
         return b"".join(chunks)
 
 
-def _exit_error(process: subprocess.Popen | None) -> dict:
+def _exit_error(process: SandboxProcess | None) -> dict:
     code = None
     if process is not None:
         try:

@@ -14,20 +14,7 @@ import types
 
 PACKAGE = "micrograd_skeleton"
 REFERENCE = "_reference"
-MODULES = ("engine", "nn", "train")
 MESSAGE_CAP = 300
-
-# Which Value members belong to which graded part (CONTRACT.md section 1).
-OP_MEMBERS = {
-    "add": ("__add__", "__radd__"),
-    "mul": ("__mul__", "__rmul__"),
-    "pow": ("__pow__",),
-    "neg_sub": ("__neg__", "__sub__", "__rsub__"),
-    "truediv": ("__truediv__", "__rtruediv__"),
-    "exp": ("exp",),
-    "tanh": ("tanh",),
-    "relu": ("relu",),
-}
 
 
 # ----------------------------------------------------------------------------
@@ -52,11 +39,10 @@ def load(setup):
     e.g. ``__sub__`` is judged on its own even if ``__add__`` is broken.
     """
     reference = load_reference(setup["reference"])
-    student_files = {
-        name: setup["files"][name] for name in MODULES if setup["use"].get(name) == "student"
-    }
-    modules = _package(PACKAGE, student_files, preloaded={
-        name: reference[name] for name in MODULES if setup["use"].get(name) == "reference"
+    order = list(setup["files"])  # the student's modules, in dependency order
+    student_files = {name: setup["files"][name] for name in order if setup["use"].get(name) == "student"}
+    modules = _package(PACKAGE, order, student_files, preloaded={
+        name: reference[name] for name in order if setup["use"].get(name) == "reference"
     }, top_level=True)
     value_class = getattr(modules.get("engine"), "Value", None)
     if setup.get("graft") and value_class is not None:
@@ -67,20 +53,20 @@ def load(setup):
 def load_reference(files):
     """The reference package: the one the zygote imported before forking, if from these files."""
     loaded = sys.modules.get(REFERENCE)
-    if loaded is not None and all(getattr(getattr(loaded, m, None), "__file__", None) == files[m] for m in MODULES):
-        return {m: getattr(loaded, m) for m in MODULES}
-    return _package(REFERENCE, files)
+    if loaded is not None and all(getattr(getattr(loaded, m, None), "__file__", None) == files[m] for m in files):
+        return {m: getattr(loaded, m) for m in files}
+    return _package(REFERENCE, list(files), files)
 
 
-def _package(name, files, preloaded=None, top_level=False):
-    """A package ``name`` whose submodules are loaded from ``files`` (in MODULES order); with
+def _package(name, order, files, preloaded=None, top_level=False):
+    """A package ``name`` whose submodules ``order`` are loaded from ``files`` (in that order); with
     ``top_level``, each is also importable by its bare name as soon as it is loaded, so that
     ``from engine import Value`` in nn.py works as it does next to the files."""
     package = types.ModuleType(name)
     package.__path__ = []
     sys.modules[name] = package
     modules = {}
-    for module in MODULES:
+    for module in order:
         if preloaded and module in preloaded:
             modules[module] = preloaded[module]
             sys.modules[f"{name}.{module}"] = preloaded[module]

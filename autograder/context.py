@@ -1,0 +1,83 @@
+"""What the checks of one submission share: its staged files, its sandbox, its part workers.
+
+The grading loop (``grade.py``) puts a ``GradingContext`` in pytest's stash
+for each submission; the checks' fixtures (``checks/conftest.py``) take it
+from there.  ``probe`` runs one probe in the worker of a part, starting it on
+first use: the student's module for that part, the reference for the modules
+before it and for every other part's members (``rubric.Part.uses``,
+``Rubric.grafted``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from .rubric import MODULES, Part, Rubric
+from .sandbox.isolation import Isolation
+from .sandbox.launcher import Worker, WorkerError
+from .sandbox.layout import Layout
+from .submission import Submission
+
+CONTEXT_KEY = pytest.StashKey["GradingContext"]()
+
+
+@dataclass
+class GradingContext:
+    submission: Submission
+    layout: Layout
+    rubric: Rubric
+    seed: str
+    isolation: Isolation
+    workers: dict[str, Worker] = field(default_factory=dict)
+    import_failures: dict[str, WorkerError] = field(default_factory=dict)
+
+    def probe(self, part_id: str, name: str, **args) -> dict:
+        part = self.rubric.parts[part_id]
+        module = part.module
+        if not self.submission.usable(module):
+            raise WorkerError("error", {"type": "Unusable", "message": self.submission.problems[module]})
+        if module in self.import_failures:
+            raise self.import_failures[module]
+        worker = self.workers.get(part_id)
+        if worker is None:
+            for other in [p for p in self.workers if p != part_id]:
+                self.workers.pop(other).close()  # one live worker at a time: parts run one after another
+            worker = self.workers[part_id] = Worker(self.isolation, self.setup(part))
+            try:
+                worker.start()
+            except WorkerError as error:
+                self.import_failures[module] = error  # the same import fails for every part
+                del self.workers[part_id]
+                raise
+        return worker.call(name, **args)
+
+    @staticmethod
+    def describe_worker_error(error: WorkerError) -> str:
+        """What happened when the student's code ran, in words."""
+        info = error.error
+        if info.get("type") == "Unusable":
+            return str(info["message"])
+        where = info.get("where")
+        place = f" ({where['file']}, line {where['line']})" if where else ""
+        if error.status == "timeout":
+            return f"Your code did not finish in time{place}: {info.get('message')}"
+        if error.status == "crashed":
+            return f"{info.get('message')}."
+        return f"Your code raised {info.get('type')}{place}: {info.get('message')}"
+
+    def close(self) -> None:
+        for worker in self.workers.values():
+            worker.close()
+        self.workers.clear()
+
+    def setup(self, part: Part) -> dict:
+        """What the worker of ``part`` imports: the student's module, the reference for the rest."""
+        return {
+            "part": part.id,
+            "use": part.uses(),
+            "graft": self.rubric.grafted(part),
+            "files": {m: str(self.layout.submission / f"{m}.py") for m in MODULES},
+            "reference": {m: str(self.layout.reference / f"{m}.py") for m in MODULES},
+        }

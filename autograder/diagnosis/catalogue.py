@@ -1,0 +1,68 @@
+"""The catalogue of known student bugs: every message a student can get about one.
+
+Each bug has a short key (used in reports and class summaries) and the advice
+a student reads.  Rules (``engine.py``, ``nn.py``) decide from observations
+which bug, if any, a failure shows; ``advice`` turns a key into a
+``Diagnosis``.
+"""
+
+from __future__ import annotations
+
+from ..result import Diagnosis
+
+BUGS: dict[str, str] = {
+    "still-a-stub": "this is still the skeleton's stub: write the code in place of `raise NotImplementedError`",
+    "backward-not-underscore": (
+        "the result's _backward never runs: you assigned `out.backward = ...` instead of "
+        "`out._backward = ...`"
+    ),
+    "backward-never-set": "the result's `_backward` is never set, so no gradient reaches the inputs",
+    "assign-not-accumulate": (
+        "a value used twice gets only one contribution: use `+=`, not `=`, in `_backward` "
+        "(`self.grad += ...`)"
+    ),
+    "missing-chain-factor": "the local gradient is not multiplied by `out.grad` (the chain rule's factor)",
+    "not-a-value": "the operation returns a plain number, not a Value, so no gradient can flow through it",
+    "detached": "the result's `_prev` does not lead back to the operand, so the operand is not in the graph",
+    "missing-reflected": (
+        "a number on the left (`2 + a`, `sum(...)`) fails: define the reflected method "
+        "(`__radd__`, `__rmul__`, `__rsub__` or `__rtruediv__`)"
+    ),
+    "reflected-swapped": "the reflected operation has its operands swapped: `2 - a` is `2 + (-a)`, `2 / a` is `2 * a**-1`",
+    "number-not-wrapped": "a plain number is not wrapped: start with `other = other if isinstance(other, Value) else Value(other)`",
+    "neg-detached": "`__neg__` builds a new leaf: return `self * -1` so that the result stays in the graph",
+    "pow-exponent-not-reduced": "the power rule is k * x**(k-1): the exponent must be reduced by one",
+    "exp-grad-uses-input": "d(e**x)/dx is e**x (`out.data`), not x",
+    "tanh-overflow": "tanh overflows for large inputs: use `math.tanh`, or a formula that never computes e**(2x) for large x",
+    "tanh-grad": "d tanh(x)/dx is 1 - tanh(x)**2",
+    "relu-grad-at-zero": "relu'(0) must be 0 (as in PyTorch): pass the gradient only where `out.data > 0`",
+    "relu-grad": "relu passes the gradient where the input is positive and nothing elsewhere",
+    "backward-no-topo": "`backward` does not visit nodes in reverse topological order: a node passes its gradient on before it has received all of it",
+    "backward-no-visited": "`backward` calls some `_backward` more than once: keep a visited set so that a reused node is visited once",
+    "backward-not-reversed": "`backward` calls inputs before outputs: iterate over `reversed(topo)`",
+    "backward-no-seed": "`backward` does not seed `self.grad = 1` before propagating",
+    "backward-skips-nodes": (
+        "`backward` never calls the `_backward` of some nodes it can reach: walk every node in `_prev`, "
+        "recursively, not just the root's direct inputs"
+    ),
+    "truediv-numerator-detached": (
+        "`a / b` leaves `a` out of the graph (it gets no gradient): return `self * other**-1`, "
+        "not `self.data * ...` or a fresh `Value(self.data)`"
+    ),
+    "data-is-value": "`out.data` holds a Value, not a number: compute the result from each operand's `.data`",
+    "shared-weights": "the weights are one shared Value: `[Value(...)] * nin` repeats one object; build each with a comprehension",
+    "bias-missing-from-parameters": "the bias is missing from `parameters()` (it should be `w + [b]`)",
+    "bias-missing-from-forward": "the forward pass ignores the bias: start the sum at `self.b`",
+    "layer-always-list": "a Layer with a single neuron must return that Value itself, not a one-element list",
+    "mlp-last-layer": "the MLP drops or mis-activates its last layer: layer i maps sizes[i] to sizes[i+1], and only the last uses output_activation",
+    "zero-grad-rebinds": "`zero_grad` assigns to the loop variable (`p = 0`), which changes nothing: set `p.grad = 0`",
+    "train-no-zero-grad": "the training loop never zeroes the gradients, so each step follows the sum of all past gradients",
+    "train-zero-after-backward": "the gradients are zeroed after `backward()` (and before the update), so the update uses zero gradients",
+    "sgd-wrong-sign": "the update goes uphill: it must be `p.data -= lr * p.grad`",
+    "mse-sum": "`mse_loss` returns the sum; the contract asks for the MEAN",
+}
+
+
+def advice(key: str, where: str = "") -> Diagnosis:
+    """The diagnosis for catalogued bug ``key`` (``where``: the part whose code has it, if not this one)."""
+    return Diagnosis(key, BUGS[key], where)
