@@ -3,7 +3,7 @@ VENV   := .venv
 PYTHON := $(VENV)/bin/python
 SETUP  := $(VENV)/.installed
 
-.PHONY: setup demo test skeleton bench clean
+.PHONY: setup demo test test-fast lint skeleton bench clean
 
 setup: $(SETUP)
 
@@ -18,9 +18,19 @@ demo: $(SETUP)
 	@$(PYTHON) tools/show_gradebook.py build/demo/grades/gradebook.csv
 	@echo "feedback for each submission: build/demo/grades/<name>/feedback.md; class summary: build/demo/grades/summary.md"
 
-## test: the kit's whole test suite
-test: $(SETUP)
+## test: lint, then the kit's whole test suite
+test: $(SETUP) lint
 	@$(PYTHON) -m pytest -q -p no:cacheprovider
+
+## test-fast: the suite without the end-to-end tests (nbgrader, kernels, batches, hostile runs): ~90 s
+test-fast: $(SETUP)
+	@$(PYTHON) -m pytest -q -p no:cacheprovider -m "not slow"
+
+## lint: ruff and mypy (the rules are in pyproject.toml)
+LINTED := autograder solutions deploy tools tests benchmarks assignments/nbgrader_config.py
+lint: $(SETUP)
+	@$(VENV)/bin/ruff check $(LINTED)
+	@$(VENV)/bin/mypy
 
 ## skeleton: regenerate micrograd_skeleton/ from solutions/
 skeleton: $(SETUP)

@@ -15,7 +15,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description="Grade micrograd submissions.")
     commands = parser.add_subparsers(dest="command", required=True)
     one = commands.add_parser("grade", help="grade one submission")
-    one.add_argument("path", type=Path, help="a folder with micrograd_skeleton/ or engine.py/nn.py/train.py, or notebooks")
+    one.add_argument("path", type=Path,
+                     help="a folder with micrograd_skeleton/ or engine.py/nn.py/train.py, notebooks, or an archive")
     one.add_argument("--format", default="text", choices=sorted(_reporters()), help="report format (default text)")
     one.add_argument("--output", type=Path, help="write the report here instead of standard output")
     many = commands.add_parser("grade-batch", help="grade every subfolder of DIR")

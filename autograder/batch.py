@@ -388,8 +388,9 @@ def write_reports(submissions: list[Path], out: Path) -> None:
 
     graded = {n: r for n, r in results.items() if r is not None}
     lines = ["# Class summary", ""]
+    missing = len(results) - len(graded)
     lines.append(f"{len(graded)} of {len(results)} submissions graded"
-                 + (f"; {len(results) - len(graded)} could not be graded (see below)." if len(graded) < len(results) else "."))
+                 + (f"; {missing} could not be graded (see below)." if missing else "."))
     if graded:
         totals = [r["score"] for r in graded.values()]
         lines += ["", f"Mean score {sum(totals) / len(totals):.1f} / {rubric.total:g}; "
@@ -399,7 +400,8 @@ def write_reports(submissions: list[Path], out: Path) -> None:
             scores = [r["parts"].get(part, {}).get("score", 0.0) for r in graded.values()]
             points = rubric.parts[part].points
             passed = sum(s >= points - 1e-9 for s in scores)
-            lines.append(f"| {part} | {points:g} | {sum(scores) / len(scores):.2f} | {100 * passed / len(scores):.0f} % |")
+            mean, rate = sum(scores) / len(scores), 100 * passed / len(scores)
+            lines.append(f"| {part} | {points:g} | {mean:.2f} | {rate:.0f} % |")
         counts: Counter[str] = Counter()
         examples: dict[str, list[str]] = {}
         for name, result in graded.items():

@@ -241,6 +241,7 @@ def _member_path(name: str, tree: Tree, max_depth: int) -> PurePosixPath | None:
 
 
 def _keep(tree: Tree, relative: PurePosixPath, data: bytes) -> None:
+    assert tree.members is not None  # an archive's tree
     tree.members[relative] = data
     tree.files[relative] = len(data)
     tree.dirs.update(p for p in relative.parents if p != PurePosixPath())

@@ -75,7 +75,8 @@ class GradingLoop:
                 items = session.items
                 for i, item in enumerate(items):
                     # nextitem None after the last: every fixture is torn down before the next submission
-                    item.config.hook.pytest_runtest_protocol(item=item, nextitem=items[i + 1] if i + 1 < len(items) else None)
+                    following = items[i + 1] if i + 1 < len(items) else None
+                    item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
             finally:
                 context.close()
                 isolation.close()  # the sandbox and every process left in it

@@ -38,6 +38,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
+from types import FrameType
 
 from .rubric import MODULES
 
@@ -354,9 +355,8 @@ def format_part(part: str, result: dict, has_source: bool = True) -> str:
     # The same bug usually fails many checks the same way: show each distinct cause once.
     shown, causes = 0, set()
     for check in failed:
-        cause = (check.error, check.expected, check.got, tuple(check.keys()))
-        if check.keys():
-            cause = tuple(check.keys())  # one diagnosis, shown once, whatever the inputs
+        # one diagnosis is shown once, whatever the inputs; otherwise each distinct observation
+        cause: tuple = tuple(check.keys()) or (check.error, check.expected, check.got)
         if cause in causes or shown == MAX_MESSAGES:
             continue
         causes.add(cause)
@@ -385,7 +385,7 @@ def setup_notebook() -> None:
     real_exit = getattr(os._exit, "__wrapped__", os._exit)
 
     def _exit(status: int = 0) -> None:
-        frame = sys._getframe(1)
+        frame: FrameType | None = sys._getframe(1)
         while frame is not None:
             if _CELL_FILE.search(frame.f_code.co_filename):
                 raise RuntimeError(
@@ -396,5 +396,5 @@ def setup_notebook() -> None:
         real_exit(status)
 
     _exit.__wrapped__ = real_exit  # type: ignore[attr-defined]
-    os._exit = _exit
-    posix._exit = _exit
+    os._exit = _exit  # type: ignore[assignment]
+    posix._exit = _exit  # type: ignore[assignment]

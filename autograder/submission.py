@@ -72,8 +72,9 @@ def load_submission(path: Path) -> Submission:
         if name not in raw:
             submission.problems[name] = refused.get(name) or f"{name}.py is missing: the parts it holds get no credit"
             continue
+        data = raw[name]
         try:
-            text = decode_source(name, raw[name]) if isinstance(raw[name], bytes) else raw[name]
+            text = decode_source(name, data) if isinstance(data, bytes) else data
         except UndecodableSource as error:
             submission.problems[name] = str(error)
             continue
@@ -203,8 +204,9 @@ def decode_source(name: str, data: bytes) -> str:
         raise UndecodableSource(f"{name}.py cannot be imported: {error.msg} (save it as UTF-8, with no "
                                 "`coding:` line)") from None
     if codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
-        raise UndecodableSource(f"{name}.py declares the source encoding {encoding!r} (a `coding:` line): the "
-                                "grader reads UTF-8 only, Python's default. Remove that line and save the file as UTF-8")
+        raise UndecodableSource(f"{name}.py declares the source encoding {encoding!r} (a `coding:` line): "
+                                "the grader reads UTF-8 only, Python's default. Remove that line and save "
+                                "the file as UTF-8")
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as error:

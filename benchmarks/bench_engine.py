@@ -26,10 +26,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from solutions.datasets import make_moons  # noqa: E402
-from solutions.demo import train_moons  # noqa: E402
-from solutions.nn import MLP  # noqa: E402
-from solutions.train import accuracy, hinge_loss, l2_regularization, sgd_step  # noqa: E402
+from solutions.datasets import make_moons
+from solutions.demo import train_moons
+from solutions.nn import MLP
+from solutions.train import accuracy, hinge_loss, l2_regularization, sgd_step
 
 
 def baseline(steps: int) -> tuple[float, float]:
@@ -52,7 +52,8 @@ def baseline(steps: int) -> tuple[float, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="benchmark the reference engine on the moons demo")
-    parser.add_argument("--baseline-steps", type=int, default=15, help="baseline steps to time (100 = no extrapolation)")
+    parser.add_argument("--baseline-steps", type=int, default=15,
+                        help="baseline steps to time (100 = no extrapolation)")
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -65,7 +66,8 @@ def main() -> int:
     note = "" if args.baseline_steps == 100 else f" (timed {args.baseline_steps} steps, x{100 / args.baseline_steps:g})"
     print("moons demo, 100 steps, MLP(2, [16, 16, 1]) on 100 points")
     print(f"{'engine use':<44}{'seconds':>10}")
-    print(f"{'reference (free_graph, collector paused)':<44}{fast:>10.1f}   accuracy {accuracies[-1]:.0%}, peak RSS {peak:.0f} MB")
+    print(f"{'reference (free_graph, collector paused)':<44}{fast:>10.1f}   "
+          f"accuracy {accuracies[-1]:.0%}, peak RSS {peak:.0f} MB")
     print(f"{'baseline (collector on, graph not freed)':<44}{slow_100:>10.1f}{note}")
     print(f"speed-up: {slow_100 / fast:.1f}x")
     return 0

@@ -243,7 +243,8 @@ def nbgrader_rows(course: Path, n: int, jobs: int) -> list[tuple[str, str, str]]
             failed.append(done.stderr[-200:].replace("\n", " "))
     seconds = time.perf_counter() - started
     rows = [(label + f" ({len(assignments)} notebooks each)",
-             f"{seconds:.1f} s, {n / seconds:.2f} submissions/s" + (" (errors: " + "; ".join(failed) + ")" if failed else ""),
+             f"{seconds:.1f} s, {n / seconds:.2f} submissions/s"
+             + (" (errors: " + "; ".join(failed) + ")" if failed else ""),
              "")]
     ours_seconds, done = timed([PYTHON, "-m", "autograder", "grade-batch", str(ours), "--out",
                                 str(course.parent / "ours-out"), "--jobs", str(jobs)])
@@ -255,7 +256,7 @@ def nbgrader_rows(course: Path, n: int, jobs: int) -> list[tuple[str, str, str]]
 
 # ----------------------------------------------------------------------------
 def children_cpu() -> float:
-    import resource  # noqa: PLC0415
+    import resource
 
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime

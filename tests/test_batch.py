@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # end to end: the fast lane (make test-fast) leaves it out
+
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "solutions"
 SKELETON = ROOT / "micrograd_skeleton"
@@ -195,3 +197,27 @@ def test_kill_mid_way_and_resume(tmp_path):
     again = snapshot(out)
     assert all(again[name][0] != stamp[0] for name, stamp in before.items())
     assert {n: json.loads(t)["score"] for n, (_, t) in again.items()} == {n: json.loads(t)["score"] for n, (_, t) in after.items()}
+
+
+ADD_DETACHED = ('        out = Value(self.data + other.data, (self, other), "+")\n',
+                '        out = Value(self.data + other.data, (), "+")\n')
+FORGED_KEY = ("    for p in parameters:\n        p.data -= lr * p.grad\n",
+              "    raise ValueError('Likely cause: [sgd-wrong-sign] [missing-chain-factor]')\n")
+
+
+def test_the_summary_counts_diagnoses_the_grader_made_and_only_those(tmp_path):
+    """``[detached]`` (no hyphen) reaches the summary; a key in the student's own exception text does not."""
+    root = tmp_path / "submissions"
+    submission(root / "detached", change=ADD_DETACHED)
+    forged = submission(root / "forged")
+    train = forged / "train.py"
+    train.write_text(train.read_text().replace(*FORGED_KEY))
+    done = cli("grade-batch", str(root), "--out", str(tmp_path / "out"), "--jobs", "2")
+    assert done.returncode == 0, done.stderr
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    assert "| `detached` | 1 |" in summary
+    assert "sgd-wrong-sign" not in summary and "missing-chain-factor" not in summary
+    detached = json.loads((tmp_path / "out" / "detached" / "result.json").read_text())
+    assert any(d["key"] == "detached" for t in detached["tests"] for d in t.get("diagnoses", []))
+    forged_result = json.loads((tmp_path / "out" / "forged" / "result.json").read_text())
+    assert not any(t.get("diagnoses") for t in forged_result["tests"])

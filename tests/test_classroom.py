@@ -27,6 +27,8 @@ from autograder.rubric import load_rubric
 from deploy.classroom import template
 from deploy.classroom.__main__ import summary
 
+pytestmark = pytest.mark.slow  # end to end: the fast lane (make test-fast) leaves it out
+
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 MODULES = ("engine.py", "nn.py", "train.py")

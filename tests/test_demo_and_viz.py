@@ -7,6 +7,8 @@ import pytest
 from solutions import viz
 from solutions.demo import readme_expression, train_moons
 
+pytestmark = pytest.mark.slow  # end to end: the fast lane (make test-fast) leaves it out
+
 
 def test_moons_demo_reaches_97_percent_training_accuracy():
     _, _, losses, accuracies = train_moons(log=lambda line: None)

@@ -126,3 +126,22 @@ def test_rubric_points_add_up_and_every_check_module_exists():
     for part in RUBRIC.parts.values():
         for check in part.checks:
             assert (ROOT / "autograder" / "checks" / f"{check}.py").is_file()
+
+
+def test_a_given_rubric_decides_visibility_in_every_report(tmp_path):
+    """grade(rubric=X): the parts' visibility is X's, in the JSON and in Gradescope's results."""
+    import dataclasses
+
+    from autograder.grade import grade_result
+    from autograder.reporters import REPORTERS
+    from autograder.rubric import Rubric
+
+    parts = {pid: dataclasses.replace(p, visibility="after_due_date") if pid == "relu" else p
+             for pid, p in RUBRIC.parts.items()}
+    rubric = Rubric(total=RUBRIC.total, parts=parts)
+    result = grade_result(ROOT / "examples" / "submissions" / "relu_bug", rubric=rubric)
+    assert result.to_json()["parts"]["relu"]["visibility"] == "after_due_date"
+    gradescope = json.loads(REPORTERS["gradescope"](result))
+    relu = next(t for t in gradescope["tests"] if t["name"] == RUBRIC.parts["relu"].title)
+    assert relu["visibility"] == "after_due_date"
+    assert all(t["visibility"] == "visible" for t in gradescope["tests"] if t is not relu)

@@ -27,6 +27,8 @@ from deploy.gradescope import build as gs_build
 from deploy.gradescope import run as gs_run
 from deploy.gradescope.results import problems
 
+pytestmark = pytest.mark.slow  # end to end: the fast lane (make test-fast) leaves it out
+
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 MODULES = ("engine.py", "nn.py", "train.py")

@@ -35,6 +35,8 @@ import pytest
 
 from autograder.sandbox.isolation import LEVELS, level_works
 
+pytestmark = pytest.mark.slow  # end to end: the fast lane (make test-fast) leaves it out
+
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "tests" / "hostile"
 REFERENCE = ROOT / "solutions"
@@ -104,7 +106,7 @@ def build(folder: Path, name: str, marker: str) -> Path:
         return folder
     sources = {m: (REFERENCE / f"{m}.py").read_text() for m in MODULES}
     if name == "empty_files":
-        sources = {m: "" for m in MODULES}
+        sources = dict.fromkeys(MODULES, "")
     if base == "buggy":
         sources["engine"] += RELU_BUG
     parts = COMBINED if name == "combined" else (name,) if (HOSTILE / f"{name}.py").is_file() else ()

@@ -27,6 +27,8 @@ from autograder.result import MAX_RESULT_BYTES
 from autograder.rubric import load_rubric
 from tests.hostile.file_fixtures import FIXTURES, MODULES, Context, remove_deep
 
+pytestmark = pytest.mark.slow  # end to end: the fast lane (make test-fast) leaves it out
+
 ROOT = Path(__file__).resolve().parent.parent
 RUBRIC = load_rubric()
 SECRET = "filesecret-" + "7" * 40

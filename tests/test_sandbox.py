@@ -153,6 +153,7 @@ def available_memory() -> int:
     raise AssertionError("no MemAvailable")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not cgroup.available(), reason="no control group can be made here (not root, or no cgroup fs)")
 def test_a_submissions_processes_together_stay_within_its_memory(tmp_path):
     """Eight processes of 500 MiB each would take 4 GiB; the group holds the sandbox to its limit."""

@@ -11,6 +11,10 @@ cell is (one word or ``key=value`` after ``python``)::
     ```python provided=engine      the whole reference engine, solution markers removed (read-only)
     ```python check=add            the graded test cell of rubric part "add" (points from the rubric)
 
+A rubric part no source places (a newly added operation, say) gets its check
+cell right after the check cell of the part before it in the rubric, in the
+assignment that holds its module: adding a graded part needs no notebook edit.
+
 The solution code is never copied by hand: ``include`` takes it from
 ``solutions/`` with the nbgrader markers kept inside the method bodies, and the
 ``# Hint:`` line moved just above ``### BEGIN SOLUTION`` so that it survives
@@ -165,10 +169,8 @@ def build_notebook(assignment: str) -> nbformat.NotebookNode:
         code = match["code"].rstrip("\n")
         if "check" in info:
             part = rubric.parts[info["check"]]
-            source = CHECK_CELL.format(part=part.id, title=part.title)
-            cell = nbformat.v4.new_code_cell(
-                source, metadata=_metadata("test", unique(f"check_{part.id}"), part.points)
-            )
+            cell = check_cell(part, unique)
+            followers = unplaced_after(part.id)
         elif "include" in info:
             module, _, names = info["include"].partition(":")
             source = top_level_code(notebook_view(module), names.split(",") if names else None)
@@ -196,12 +198,43 @@ def build_notebook(assignment: str) -> nbformat.NotebookNode:
         if code and ("include" in info or "provided" in info or "check" in info):
             raise ValueError(f"{assignment}.md: a ```python {match['info'].strip()}``` block must be empty")
         cells.append(cell)
+        if "check" in info:
+            cells += [check_cell(rubric.parts[follower], unique) for follower in followers]
     add_markdown(text[position:])
     for number, cell in enumerate(cells):
         cell.id = f"cell-{number:03d}"  # stable ids: regenerating gives the same file
     nb.cells = cells
     _validate(assignment, nb)
     return nb
+
+
+def check_cell(part, unique) -> nbformat.NotebookNode:
+    source = CHECK_CELL.format(part=part.id, title=part.title)
+    return nbformat.v4.new_code_cell(source, metadata=_metadata("test", unique(f"check_{part.id}"), part.points))
+
+
+def placed_parts() -> dict[str, str]:
+    """Rubric part -> the assignment whose source places its check cell (``check=``)."""
+    parts = {}
+    for assignment in ASSIGNMENTS:
+        text = (NOTEBOOK_SRC / f"{assignment}.md").read_text()
+        for part in re.findall(r"^```python\s+check=(\w+)", text, re.MULTILINE):
+            if part in parts:
+                raise ValueError(f"part {part} is checked twice")
+            parts[part] = assignment
+    return parts
+
+
+def unplaced_after(part_id: str) -> list[str]:
+    """The parts right after ``part_id`` in the rubric, of the same module, that no source places."""
+    rubric, placed = load_rubric(), placed_parts()
+    order = list(rubric.parts)
+    followers = []
+    for later in order[order.index(part_id) + 1:]:
+        if later in placed or rubric.parts[later].module != rubric.parts[part_id].module:
+            break
+        followers.append(later)
+    return followers
 
 
 def _parse_info(info: str):
@@ -231,14 +264,10 @@ def _validate(assignment: str, nb: nbformat.NotebookNode) -> None:
 
 
 def course_parts() -> dict[str, str]:
-    """Rubric part -> the assignment whose notebook grades it."""
-    parts = {}
-    for assignment in ASSIGNMENTS:
-        text = (NOTEBOOK_SRC / f"{assignment}.md").read_text()
-        for part in re.findall(r"^```python\s+check=(\w+)", text, re.MULTILINE):
-            if part in parts:
-                raise ValueError(f"part {part} is checked twice")
-            parts[part] = assignment
+    """Rubric part -> the assignment whose notebook grades it (placed, or following a placed part)."""
+    parts = dict(placed_parts())
+    for part_id, assignment in list(parts.items()):
+        parts.update(dict.fromkeys(unplaced_after(part_id), assignment))
     return parts
 
 

@@ -119,7 +119,7 @@ def check_expression(probe, part: Part, expr: str, inputs: dict[str, float], out
 
 
 def _number(value: object) -> float | None:
-    return float(value) if type(value) in (int, float) else None
+    return float(value) if isinstance(value, (int, float)) and type(value) is not bool else None
 
 
 def _clean(obs: dict) -> dict:

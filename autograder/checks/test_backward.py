@@ -17,6 +17,7 @@ import pytest
 
 from ..diagnosis import diagnose_backward
 from ..oracles.numeric import close
+from ..result import Diagnosis
 from .support import fail, show
 
 MAX_CALLS = 10_000  # the worker sends at most this many _backward calls
@@ -108,7 +109,7 @@ def reachable(nodes: Graph, root: str) -> set[str]:
 def expected_gradients(nodes: Graph, root: str) -> dict[str, float]:
     """The grader's own propagation: the spec lists children first, so reversed order is topological."""
     live = reachable(nodes, root)
-    grads = {n: 0.0 for n in nodes}
+    grads = dict.fromkeys(nodes, 0.0)
     grads[root] = 1.0
     for name in reversed(list(nodes)):
         if name in live:
@@ -126,10 +127,11 @@ def test_backward(probe, rng, shape):
     ran = f"root.backward() on a {shape} graph of {len(nodes)} Values whose _backward the grader wrote"
     expected = expected_gradients(nodes, root)
     # The worker caps the list; an untrusted one may not be: counted once, not per node.
-    calls = [c for c in obs.get("calls")[:MAX_CALLS] if isinstance(c, str)] if isinstance(obs.get("calls"), list) else []
+    raw = obs.get("calls") if isinstance(obs.get("calls"), list) else []
+    calls = [c for c in raw[:MAX_CALLS] if isinstance(c, str)]
     grads = obs.get("grads") if isinstance(obs.get("grads"), dict) else {}
 
-    def why() -> str | None:
+    def why() -> Diagnosis | None:
         return diagnose_backward(nodes, root, {"calls": calls, "grads": grads}, expected)
 
     live = reachable(nodes, root)

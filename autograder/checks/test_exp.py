@@ -4,7 +4,6 @@ import pytest
 
 from .ops import cases, run_case
 
-
 EXPRESSIONS = ["a.exp()", "(a * b).exp()", "a.exp() * a", "(-a).exp()", "(a + C).exp()", "a.exp().exp()",
                "a.exp() + a.exp()"]
 

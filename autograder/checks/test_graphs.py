@@ -22,8 +22,7 @@ from ..diagnosis import diagnose_graph
 from ..oracles import torch_oracle
 from ..oracles.numeric import close
 from .ops import away_from_zero, names_in
-from .support import CheckFailure, fail, show
-
+from .support import fail, show
 
 # The README's statements as one expression (walrus keeps each intermediate name).
 README = (
@@ -79,7 +78,8 @@ def test_readme_expression_drawn(probe, operations, rng):
 def test_tanh_neuron(probe, operations):
     """The lecture's neuron: x1=2, x2=0, w1=-3, w2=1, b=6.88137...: out 0.7071, d/dx1 -1.5, d/dw1 1."""
     inputs = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432}
-    check_against_torch(probe, operations, NEURON, inputs, published={"out": 0.7071, "x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0})
+    published = {"out": 0.7071, "x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0}
+    check_against_torch(probe, operations, NEURON, inputs, published=published)
 
 
 @pytest.mark.parametrize("nin", [2, 3, 5])

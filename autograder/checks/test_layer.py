@@ -13,9 +13,9 @@ import pytest
 
 from ..diagnosis import diagnose_nn
 from ..oracles import torch_oracle_nn as oracle
+from ..result import Diagnosis
 from .support import fail, numbers_close, require, show
 from .test_neuron import observe
-
 
 
 def draw(rng: random.Random, nout: int) -> tuple[int, list, list[float], list[float]]:
@@ -36,13 +36,16 @@ def hypotheses(params: list, x: list[float], act: str) -> dict[str, object]:
     return {"bias-missing-from-forward": oracle.outputs(params, x, [act], use_bias=False)}
 
 
-def check_outputs(obs: dict, ran: str, nout: int, expected: list[float], params: list, x: list[float], act: str) -> None:
+def check_outputs(obs: dict, ran: str, nout: int, expected: list[float], params: list, x: list[float],
+                  act: str) -> None:
     if nout == 1:
-        require(obs.get("returns_value") is True, ran, "out is a Value (a Layer with one neuron returns its output itself)",
+        require(obs.get("returns_value") is True, ran,
+                "out is a Value (a Layer with one neuron returns its output itself)",
                 f"a {obs.get('type')} of {obs.get('n_outputs')}", diagnose_nn("single_output", obs))
     else:
         require(obs.get("returns_sequence") is True and obs.get("n_outputs") == nout, ran,
-                f"a list of {nout} Values", f"a {obs.get('type')} of {obs.get('n_outputs')}", diagnose_nn("forward", obs))
+                f"a list of {nout} Values", f"a {obs.get('type')} of {obs.get('n_outputs')}",
+                diagnose_nn("forward", obs))
     if not numbers_close(obs.get("outputs"), expected, rel=1e-9, abs_tol=1e-12):
         fail(ran, f"outputs {show(expected)}", f"outputs {show(obs.get('outputs'))}",
              diagnose_nn("forward", obs, outputs_if=hypotheses(params, x, act)))
@@ -74,7 +77,8 @@ def test_layer_single_output_is_a_value(probe, rng, activation):
 def test_layer_gradients(probe, rng, activation):
     nout = 3
     nin, params, x, upstream = draw(rng, nout)
-    ran = ran_text(nin, nout, activation, params, x) + f" (Values); sum(u_j * out[j]) with u = {show(upstream)}; .backward()"
+    ran = (ran_text(nin, nout, activation, params, x)
+           + f" (Values); sum(u_j * out[j]) with u = {show(upstream)}; .backward()")
     obs = observe(probe, ran, "layer", nin=nin, nout=nout, activation=activation, params=params[0], x=x,
                   as_values=True, upstream=upstream)
     truth = oracle.network(params, x, [activation], upstream)
@@ -93,7 +97,7 @@ def test_layer_parameters(probe, rng):
                   upstream=None)
     count = nout * (nin + 1)
 
-    def why() -> str | None:
+    def why() -> Diagnosis | None:
         return diagnose_nn("parameters", obs)
 
     require(obs.get("n_neurons") == nout and obs.get("w_lens") == [nin] * nout, ran,

@@ -16,7 +16,6 @@ from .support import fail, numbers_close, require, show
 from .test_neuron import observe
 
 
-
 def mse_case(rng: random.Random, n: int) -> tuple[list[float], list[float]]:
     predictions = [rng.uniform(-2, 2) for _ in range(n)]
     targets = [rng.choice((-1.0, 1.0)) * rng.uniform(0, 1.5) for _ in range(n)]

@@ -15,6 +15,7 @@ import pytest
 
 from ..diagnosis import diagnose_nn
 from ..oracles import torch_oracle_nn as oracle
+from ..result import Diagnosis
 from .support import fail, numbers_close, require, show
 from .test_neuron import observe
 
@@ -77,7 +78,8 @@ def check_outputs(obs: dict, ran: str, config: str, expected: list[float], param
     nin, nouts, *_ = CONFIGS[config]
     if not numbers_close(obs.get("outputs"), expected, rel=1e-9, abs_tol=1e-12):
         fail(ran, f"outputs {show(expected)}", f"outputs {show(obs.get('outputs'))} (a {obs.get('type')})",
-             diagnose_nn("forward", obs, outputs_if=hypotheses(config, params, x), shape_if=shape_hypotheses(nin, nouts)))
+             diagnose_nn("forward", obs, outputs_if=hypotheses(config, params, x),
+                         shape_if=shape_hypotheses(nin, nouts)))
 
 
 @pytest.mark.weight(2)
@@ -130,7 +132,7 @@ def test_mlp_parameters(probe, nin, nouts):
     sizes = [nin, *nouts]
     count = sum((sizes[i] + 1) * sizes[i + 1] for i in range(len(nouts)))  # MLP(3, [4, 4, 1]): 41
 
-    def why() -> str | None:
+    def why() -> Diagnosis | None:
         return diagnose_nn("parameters", obs, shape_if=shape_hypotheses(nin, nouts))
 
     require(obs.get("n_params") == count, ran, f"{count} parameters", f"{obs.get('n_params')}", why())
@@ -154,6 +156,7 @@ def test_mlp_zero_grad(probe, rng, nin, nouts):
     after = obs.get("grads_after_zero_grad")
     if not isinstance(after, list) or len(after) != count:
         fail(ran, f"the gradients of the {count} parameters", f"{show(after)}", diagnose_nn("shape", obs))
+        return
     nonzero = [i for i, g in enumerate(after) if g != 0]
     if nonzero:
         fail(ran, f"all {count} gradients 0", f"{len(nonzero)} not 0, e.g. {show(after[nonzero[0]])} "

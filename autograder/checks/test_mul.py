@@ -4,7 +4,6 @@ import pytest
 
 from .ops import cases, run_case
 
-
 EXPRESSIONS = ["a * b", "a * C", "C * a", "a * K", "K * a", "a * a", "a * b * a", "(a + b) * b", "(a * b) * (a * C)"]
 
 

@@ -4,7 +4,6 @@ import pytest
 
 from .ops import cases, run_case
 
-
 # template -> the same with the operands swapped (what a swapped __rsub__ computes)
 EXPRESSIONS = {
     "-a": None,

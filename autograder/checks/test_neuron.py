@@ -13,8 +13,8 @@ import pytest
 
 from ..diagnosis import diagnose_nn
 from ..oracles import torch_oracle_nn as oracle
+from ..result import Diagnosis
 from .support import CheckFailure, fail, numbers_close, require, show
-
 
 
 def observe(probe, ran: str, name: str, **args) -> dict:
@@ -52,7 +52,8 @@ def draw(rng: random.Random, sign: int | None) -> tuple[int, list[float], list[f
 
 def ran_text(nin: int, activation: str | None, row: list[float], x: list[float], x_as: str) -> str:
     made = f"Neuron({nin})" if activation is None else f"Neuron({nin}, activation={activation!r})"
-    return f"n = {made}; n.w[i].data = {show(row[:-1])}; n.b.data = {show(row[-1])}; out = n(x) with x = {x_as} {show(x)}"
+    weights = f"n.w[i].data = {show(row[:-1])}; n.b.data = {show(row[-1])}"
+    return f"n = {made}; {weights}; out = n(x) with x = {x_as} {show(x)}"
 
 
 def hypotheses(row: list[float], x: list[float], act: str) -> dict[str, object]:
@@ -69,7 +70,8 @@ def check_output(obs: dict, ran: str, expected: float, row: list[float], x: list
     if not obs.get("returns_value"):
         fail(ran, "out is a Value", f"a {obs.get('type')}", diagnose_nn("forward", obs))
     if not numbers_close(obs.get("outputs"), [expected], rel=1e-9, abs_tol=1e-12):
-        fail(ran, f"out.data = act(w . x + b) = {show(expected)} ({act})", f"out.data = {show(single(obs.get('outputs')))}",
+        fail(ran, f"out.data = act(w . x + b) = {show(expected)} ({act})",
+             f"out.data = {show(single(obs.get('outputs')))}",
              diagnose_nn("forward", obs, outputs_if=hypotheses(row, x, act)))
 
 
@@ -106,7 +108,7 @@ def test_neuron_parameters(probe, rng):
     ran = f"n = Neuron({nin}, activation='tanh'); ps = n.parameters()"
     obs = observe(probe, ran, "neuron", nin=nin, activation="tanh", params=None, x=None, as_values=False)
 
-    def why() -> str | None:
+    def why() -> Diagnosis | None:
         return diagnose_nn("parameters", obs)
 
     require(obs.get("w_lens") == [nin], ran, f"len(n.w) == {nin}", f"len(n.w) == {show(obs.get('w_lens'))}", why())

@@ -4,7 +4,6 @@ import pytest
 
 from .ops import cases, run_case
 
-
 # Any sign of input is fine for int exponents.
 INT_EXPONENTS = ["a ** K", "a ** 2", "a ** (-1)", "a ** (-2)", "(a * b) ** K", "(a + b) ** 2",
                  "a ** 2 + a ** 3", "(a ** 2) ** K"]

@@ -4,7 +4,6 @@ import pytest
 
 from .ops import away_from_zero, cases, check_expression, draw_out_grad, run_case
 
-
 # Arguments of relu stay at least 0.25 away from 0 here, so finite differences apply.
 EXPRESSIONS = ["a.relu()", "(a * b).relu()", "(a * b).relu() * b"]
 # Reuse: with positive inputs, so that every use contributes a gradient (a lost one shows).
@@ -39,5 +38,5 @@ def test_relu_at_zero(probe, rng, part, case):
         expr, inputs, wrong = "(a - b).relu()", {"a": b, "b": b}, {"a": g, "b": -g}
     else:  # a * b is exactly 0
         expr, inputs, wrong = "(a * b).relu()", {"a": 0.0, "b": b}, {"a": b * g, "b": 0.0}
-    zero = {name: 0.0 for name in inputs}
+    zero = dict.fromkeys(inputs, 0.0)
     check_expression(probe, part, expr, inputs, g, expected_grads=zero, bug_grads={"relu-grad-at-zero": wrong})

@@ -4,7 +4,6 @@ import pytest
 
 from .ops import away_from_zero, cases, check_expression, draw_out_grad, run_case
 
-
 EXPRESSIONS = ["a.tanh()", "(a * b).tanh()", "a.tanh() * a", "(a + C).tanh()", "a.tanh().tanh()",
                "a.tanh() + a.tanh()"]
 

@@ -19,7 +19,7 @@ from .test_neuron import observe
 
 TRAJECTORY = {"rel": 1e-9, "abs_tol": 1e-12}
 # BUGS key -> the replica's variant that reproduces it
-WRONG_LOOPS = {
+WRONG_LOOPS: dict[str, oracle.Variant] = {
     "train-no-zero-grad": "no_zero_grad",
     "train-zero-after-backward": "zero_after_backward",
     "sgd-wrong-sign": "wrong_sign",

@@ -69,7 +69,8 @@ class ErrorEvidence:
 
 @error_rule("missing-reflected", 10)
 def number_on_the_left_fails(e: ErrorEvidence) -> bool:
-    return e.kind == "TypeError" and bool(re.search(r"unsupported operand type\(s\) for [^:]+: '(int|float)' and '", e.message))
+    return e.kind == "TypeError" and bool(
+        re.search(r"unsupported operand type\(s\) for [^:]+: '(int|float)' and '", e.message))
 
 
 @error_rule("number-not-wrapped", 20)
@@ -96,7 +97,8 @@ def stub_not_replaced(e: ErrorEvidence) -> bool:
 
 def diagnose_error(part: str, error: dict) -> Diagnosis | None:
     """A known bug behind an exception the student's code raised, if any."""
-    return first_match(ERROR_RULES, part, ErrorEvidence(part, str(error.get("type", "")), str(error.get("message", ""))))
+    evidence = ErrorEvidence(part, str(error.get("type", "")), str(error.get("message", "")))
+    return first_match(ERROR_RULES, part, evidence)
 
 
 # == engine operations ==============================================================
@@ -133,8 +135,8 @@ class OpEvidence:
 
     @cached_property
     def unreached(self) -> list[str]:
-        reaches = self.obs.get("reaches") if isinstance(self.obs.get("reaches"), dict) else {}
-        return [name for name, ok in reaches.items() if not ok]
+        reaches = self.obs.get("reaches")
+        return [name for name, ok in reaches.items() if not ok] if isinstance(reaches, dict) else []
 
     @cached_property
     def in_graph(self) -> bool:
@@ -143,7 +145,8 @@ class OpEvidence:
 
     @cached_property
     def grads(self) -> dict:
-        return self.obs.get("grads") if isinstance(self.obs.get("grads"), dict) else {}
+        grads = self.obs.get("grads")
+        return grads if isinstance(grads, dict) else {}
 
     def grads_are(self, wanted: dict[str, float]) -> bool:
         return all(close(self.grads.get(n), g, **GRADS) for n, g in wanted.items())
@@ -186,7 +189,7 @@ def reflected_operands_swapped(e: OpEvidence) -> bool:
 @op_rule("tanh-overflow", 40, {"tanh"})
 def tanh_overflows_far_out(e: OpEvidence) -> bool:
     data = e.obs.get("data")
-    finite = type(data) in (int, float) and math.isfinite(data)
+    finite = isinstance(data, (int, float)) and math.isfinite(data)
     return bool(e.obs.get("is_value")) and not e.data_ok and not finite and max(map(abs, e.inputs.values())) > 300
 
 
@@ -302,8 +305,8 @@ def matching_simulations(part: Part, expr: str, inputs: dict, out_grad: float, g
     """The simulated bugs of ``part``'s operations whose gradients the observation matches
     (and the right answer does not)."""
     matches = []
-    for bug in SIMULATED_BUGS:
-        if SIMULATED_BUGS[bug] is not None and part.id not in SIMULATED_BUGS[bug]:
+    for bug, parts in SIMULATED_BUGS.items():
+        if parts is not None and part.id not in parts:
             continue
         wrong = simulate(bug, set(part.members), expr, inputs, out_grad)
         if wrong is None or all(close(wrong[k], expected[k], **GRADS) for k in expected):
@@ -332,7 +335,8 @@ def diagnose_graph(operations: dict[str, Part], expr: str, inputs: dict, obs: di
     """
     if obs.get("out_grad") is not None and not close(obs.get("out_grad"), 1.0):
         return advice("backward-no-seed")
-    grads = obs.get("grads") if isinstance(obs.get("grads"), dict) else {}
+    observed = obs.get("grads")
+    grads = observed if isinstance(observed, dict) else {}
     found = set()
     for part in operations.values():  # a part whose simulations fit twice says nothing
         matches = matching_simulations(part, expr, inputs, 1.0, grads, expected_grads)
@@ -415,7 +419,8 @@ def some_child_before_its_parent(e: BackwardEvidence) -> bool:
     return e.order[1] > 0
 
 
-def diagnose_backward(nodes: dict[str, dict], root: str, obs: dict, expected_grads: dict[str, float]) -> Diagnosis | None:
+def diagnose_backward(nodes: dict[str, dict], root: str, obs: dict,
+                      expected_grads: dict[str, float]) -> Diagnosis | None:
     """Name the bug behind a wrong ``backward()``, from the order of ``_backward`` calls."""
     evidence = BackwardEvidence(nodes, root, list(obs.get("calls") or []), obs.get("grads") or {}, expected_grads)
     return first_match(BACKWARD_RULES, "backward", evidence)

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 
 H = 1e-6
 
 
+def _lift(fn: Callable[..., float]) -> Callable[..., Num]:
+    """A method of ``Num`` computing ``fn`` on plain floats."""
+
+    def method(self: float, *args: float) -> Num:
+        return Num(fn(float(self), *(float(a) for a in args)))
+
+    return method
+
+
 class Num(float):
     """A float that also answers .exp(), .tanh(), .relu(), .sigmoid()."""
-
-    def _lift(fn):  # noqa: N805 - a decorator used inside the class body only
-        def method(self, *args):
-            return Num(fn(float(self), *(float(a) for a in args)))
-
-        return method
 
     __add__ = _lift(float.__add__)
     __radd__ = _lift(float.__radd__)
@@ -37,7 +41,6 @@ class Num(float):
     tanh = _lift(math.tanh)
     relu = _lift(lambda x: x if x > 0 else 0.0)
     sigmoid = _lift(lambda x: 1 / (1 + math.exp(-x)))
-    del _lift
 
 
 @functools.lru_cache(maxsize=4096)
@@ -64,8 +67,10 @@ def gradient(expr: str, inputs: dict[str, float], h: float = H) -> dict[str, flo
 
 def close(got: float | None, expected: float, rel: float = 1e-5, abs_tol: float = 1e-7) -> bool:
     """``got`` is a finite float near ``expected`` (the grader's own comparison)."""
-    if type(got) not in (int, float) or math.isnan(got):
+    value = got if type(got) in (int, float) else None  # a bool or a float subclass is not a number here
+    if value is None or math.isnan(value):
         return False
+    got = value
     if math.isinf(expected) or math.isinf(got):
         return got == expected
     return abs(got - expected) <= max(rel * abs(expected), abs_tol)

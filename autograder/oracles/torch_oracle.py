@@ -36,7 +36,8 @@ def evaluate(expr: str, inputs: dict[str, float]) -> TorchResult:
     if not isinstance(out, torch.Tensor):
         raise TypeError(f"{expr!r} does not depend on any input")
     names = list(leaves)
-    grads = torch.autograd.grad(out, [leaves[n] for n in names], allow_unused=True) if out.requires_grad else [None] * len(names)
+    wanted = [leaves[n] for n in names]
+    grads = torch.autograd.grad(out, wanted, allow_unused=True) if out.requires_grad else [None] * len(names)
     return TorchResult(
         data=float(out.detach()),
         grads={n: (float(g) if g is not None else 0.0) for n, g in zip(names, grads)},

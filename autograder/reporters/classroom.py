@@ -71,8 +71,9 @@ def report(result: dict[str, Any], visibilities: dict[str, str] | None = None) -
             "line_no": 0,
             "execution_time": "",
         })
-    max_score = _number(result.get("max_score")) or sum(_number(p.get("max_score")) for p in result.get("parts", {}).values())
-    total = sum(e["score"] for e in entries)
+    parts = result.get("parts", {}).values()
+    max_score = _number(result.get("max_score")) or sum(_number(p.get("max_score")) for p in parts)
+    total = sum(_number(e["score"]) for e in entries)
     return {
         "version": 1,
         "status": "pass" if entries and total >= max_score else "fail",

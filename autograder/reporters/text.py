@@ -20,7 +20,8 @@ def render(result: SubmissionResult, color: bool = False) -> str:
     table.add_column("", justify="left")
     for part in result.parts.values():
         full = part.score >= part.max_score
-        mark = "[green]ok[/green]" if full else ("[yellow]partial[/yellow]" if part.score > 0 else "[red]no credit[/red]")
+        partial = "[yellow]partial[/yellow]" if part.score > 0 else "[red]no credit[/red]"
+        mark = "[green]ok[/green]" if full else partial
         table.add_row(part.id, f"{part.score:g} / {part.max_score:g}", mark)
     console.print(table)
     for problem in result.problems.values():
@@ -30,7 +31,8 @@ def render(result: SubmissionResult, color: bool = False) -> str:
         if not failed:
             continue
         first = failed[0]
-        console.print(f"\n[bold]{part.id}[/bold]: {len(failed)} check(s) failed; the first one ({part.id}: {first.name}):")
+        console.print(f"\n[bold]{part.id}[/bold]: {len(failed)} check(s) failed; "
+                      f"the first one ({part.id}: {first.name}):")
         console.print(_indent(first.message), markup=False)
         others = distinct_diagnoses(failed[1:], exclude=first.keys())
         for diagnosis in others:

@@ -35,12 +35,11 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cgroup, uids
+from ..rubric import MODULES
+from . import cgroup, levels, uids
 from .cgroup import ControlGroup
 from .layout import Layout
-from . import levels
 from .levels import ENV, WRITABLE_BYTES, Level, as_uid, available, bwrap_argv, staging_dir, works
-from ..rubric import MODULES
 from .proctable import tasks_of
 
 __all__ = ["ENV", "LEVELS", "WRITABLE_BYTES", "Isolation", "bwrap_argv", "course_modules", "course_packages",
@@ -115,7 +114,8 @@ class Isolation:
         if not isinstance(self.layout, Layout):
             self.layout = Layout(Path(self.layout))
         self.deadline = time.monotonic() + self.wall_seconds
-        self._sandbox = levels.LEVELS[self.mode] if self.mode in LEVELS else available(os.environ.get("MICROGRAD_SANDBOX"))
+        cap = os.environ.get("MICROGRAD_SANDBOX")
+        self._sandbox = levels.LEVELS[self.mode] if self.mode in LEVELS else available(cap)
         self.mode = self._sandbox.name
         self.python = self.python or self._sandbox.python()
         self._token = os.urandom(8).hex()
@@ -401,6 +401,7 @@ def _within_hard_limit(which: int, value: int) -> int:
 ADDR_NO_RANDOMIZE = 0x0040000
 
 
+_LIBC: ctypes.CDLL | None
 try:  # loaded now: nothing may be imported between fork and exec
     _LIBC = ctypes.CDLL(None, use_errno=True)
 except OSError:

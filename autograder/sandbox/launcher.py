@@ -69,7 +69,8 @@ class Worker:
         try:
             self.process = self.isolation.spawn(request_read, answer_write)
         except OSError as error:
-            raise WorkerError("crashed", {"type": "SandboxError", "message": f"the sandbox did not start ({type(error).__name__})", "where": None}) from None
+            why = f"the sandbox did not start ({type(error).__name__})"
+            raise WorkerError("crashed", {"type": "SandboxError", "message": why, "where": None}) from None
         finally:
             os.close(request_read)
             os.close(answer_write)
@@ -88,7 +89,8 @@ class Worker:
         if time.monotonic() > self._part_deadline:
             raise WorkerError("timeout", {"type": "Timeout", "message": "this part used up its time budget"})
         if self._timeouts >= self.limits.timeouts:
-            raise WorkerError("timeout", {"type": "Timeout", "message": "not run: earlier probes of this part did not finish in time"})
+            raise WorkerError("timeout", {"type": "Timeout",
+                                          "message": "not run: earlier probes of this part did not finish in time"})
         if time.monotonic() > self._submission_deadline():
             raise WorkerError("timeout", {"type": "Timeout", "message": "the submission used up its total time budget"})
         if self.process is None:
@@ -107,7 +109,9 @@ class Worker:
         observation = answer.get("observation")
         if not isinstance(observation, dict):
             raise WorkerError("error", {"type": "ProtocolError", "message": "malformed observation"})
-        return _sanitised(observation)
+        clean = _sanitised(observation)
+        assert isinstance(clean, dict)
+        return clean
 
     def close(self) -> None:
         """Kill the worker and everything it started (its whole process group)."""

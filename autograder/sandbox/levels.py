@@ -27,6 +27,7 @@ import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from . import uids
 from .layout import Layout
@@ -195,7 +196,8 @@ def works(name: str) -> bool:
             if uid is not None:
                 uids.open_for(layout, uid)
             argv = level.wrap([python, "-I", "-c", "import os; print(os.getpid())"], layout, uid)
-            kwargs = {"user": uid, "group": uid, "extra_groups": []} if uid is not None and level.uid_by_wrapper() else {}
+            drop = uid is not None and level.uid_by_wrapper()
+            kwargs: dict[str, Any] = {"user": uid, "group": uid, "extra_groups": []} if drop else {}
             done = subprocess.run(argv, cwd=layout.scratch, env=dict(ENV), capture_output=True, timeout=20,
                                   stdin=subprocess.DEVNULL, **kwargs)
             if done.returncode != 0:
@@ -223,7 +225,8 @@ def staging_dir() -> str | None:
     nothing there (see bwrap_argv); else the system's temporary directory, where the other
     levels' scratch/ lives.  Staging is a dozen small files created and removed per submission."""
     shm = "/dev/shm"
-    if available(os.environ.get("MICROGRAD_SANDBOX")).name == "bwrap" and os.path.isdir(shm) and os.access(shm, os.W_OK):
+    bwrap = available(os.environ.get("MICROGRAD_SANDBOX")).name == "bwrap"
+    if bwrap and os.path.isdir(shm) and os.access(shm, os.W_OK):
         return shm
     return None
 

@@ -149,9 +149,9 @@ def _depth(path: Path, root: Path) -> int:
 def locate(staging: Path) -> Located | None:
     """The folder to grade inside ``staging``, preferring a repository, then modules, then notebooks."""
     directories = [staging]
-    for directory, dirnames, _ in os.walk(staging):
+    for here, dirnames, _ in os.walk(staging):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
-        directories += [Path(directory) / d for d in dirnames]
+        directories += [Path(here) / d for d in dirnames]
     directories.sort(key=lambda d: (_depth(d, staging), str(d)))
 
     for directory in directories:
@@ -184,7 +184,8 @@ def _listing(staging: Path, limit: int = 20) -> str:
 
 def run_grader(path: Path, output: Path, *, source: Path, timeout: float) -> tuple[dict[str, Any] | None, str]:
     """Run ``python -m autograder grade PATH --format gradescope``; return (results, log for instructors)."""
-    command = [sys.executable, "-m", "autograder", "grade", str(path), "--format", "gradescope", "--output", str(output)]
+    command = [sys.executable, "-m", "autograder", "grade", str(path), "--format", "gradescope",
+               "--output", str(output)]
     # Its own session, so that on a timeout the grader and everything it started
     # in its process group go together.
     process = subprocess.Popen(
@@ -245,7 +246,8 @@ def grade_submission(root: Path, *, timeout: float = DEFAULT_TIMEOUT) -> dict[st
         try:
             stage(root / "submission", staging)
         except (StagingError, OSError) as error:
-            message = f"Your submission could not be read: {error}. Upload engine.py, nn.py and train.py, or one .zip of your repository."
+            message = (f"Your submission could not be read: {error}. "
+                       "Upload engine.py, nn.py and train.py, or one .zip of your repository.")
             print(f"staging failed: {error!r}")
             results = failure_results(message, execution_time=time.monotonic() - started, max_score=rubric_total())
             write_atomically(results, destination)
@@ -261,15 +263,17 @@ def grade_submission(root: Path, *, timeout: float = DEFAULT_TIMEOUT) -> dict[st
             results = failure_results(message, execution_time=time.monotonic() - started, max_score=rubric_total())
             write_atomically(results, destination)
             return results
-        results, log = run_grader(located.path, work / "gradescope.json", source=source, timeout=timeout)
+        graded, log = run_grader(located.path, work / "gradescope.json", source=source, timeout=timeout)
         print(log)
-        if results is not None:
-            results = finish(results, located, started)
-            errors = problems(results)
+        if graded is not None:
+            graded = finish(graded, located, started)
+            errors = problems(graded)
             if errors:
                 print("the grader's results.json is not valid for Gradescope:\n  " + "\n  ".join(errors))
-                results = None
-        if results is None:
+                graded = None
+        if graded is not None:
+            results = graded
+        else:
             results = failure_results(INTERNAL_ERROR, execution_time=time.monotonic() - started,
                                       max_score=rubric_total())
         write_atomically(results, destination)

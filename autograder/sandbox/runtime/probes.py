@@ -11,6 +11,7 @@ import importlib.util
 import sys
 import traceback
 import types
+from collections.abc import Callable
 
 PACKAGE = "micrograd_skeleton"
 REFERENCE = "_reference"
@@ -82,6 +83,8 @@ def _package(name, order, files, preloaded=None, top_level=False):
 
 def _import(qualified_name, path):
     spec = importlib.util.spec_from_file_location(qualified_name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[qualified_name] = module
     spec.loader.exec_module(module)
@@ -127,7 +130,7 @@ def describe_error(error, setup=None):
     for frame in traceback.extract_tb(error.__traceback__):
         if frame.filename in student_files:
             where = {"file": frame.filename.rsplit("/", 1)[-1], "line": frame.lineno}
-    if isinstance(error, SyntaxError) and error.filename in student_files:
+    if isinstance(error, SyntaxError) and error.filename and error.filename in student_files:
         where = {"file": error.filename.rsplit("/", 1)[-1], "line": error.lineno}
     try:
         message = str(error)
@@ -266,7 +269,7 @@ def probe_graph_backward(state, nodes, root):
     records that it ran, so the student's ops are not involved at all.
     """
     V = state.Value
-    built, calls = {}, []
+    built, calls = {}, []  # type: ignore[var-annotated]
     for name, spec in nodes.items():  # the grader lists children before parents
         children = tuple(built[c] for c in spec["children"])
         node = V(spec["data"], children)
@@ -476,7 +479,7 @@ def probe_train(state, nin, nouts, params, xs, ys, steps, lr, loss):
     return observation
 
 
-PROBES = {
+PROBES: "dict[str, Callable[..., dict]]" = {
     "op": probe_op,
     "graph_backward": probe_graph_backward,
     "neuron": probe_neuron,
