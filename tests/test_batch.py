@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from autograder.rubric import load_rubric
+
 pytestmark = pytest.mark.slow  # end to end: the fast lane (make test-fast) leaves it out
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,9 +73,10 @@ def test_every_submission_gets_a_result_and_feedback(graded_class):
         assert set(result) >= {"score", "max_score", "parts", "tests"}
         assert (out / folder.name / "feedback.md").read_text().startswith("# Feedback")
     scores = {f.name: json.loads((out / f.name / "result.json").read_text())["score"] for f in root.iterdir()}
-    assert scores["correct_0"] == 100
+    total = load_rubric().total
+    assert scores["correct_0"] == total
     assert scores["skeleton_0"] == 0
-    assert 0 < scores["mul_bug_0"] < 100 and 0 < scores["relu_bug_0"] < 100
+    assert 0 < scores["mul_bug_0"] < total and 0 < scores["relu_bug_0"] < total
     assert "4/4" in done.stderr  # the progress bar: done/total
 
 

@@ -84,7 +84,7 @@ def summary(result: dict) -> str:
 # -- the two ends ------------------------------------------------------------------
 def test_reference_scores_full_marks():
     result = grade(REFERENCE, secret=SECRET)
-    assert result["score"] == result["max_score"] == 100, summary(result)
+    assert result["score"] == result["max_score"] == load_rubric().total, summary(result)
 
 
 def test_untouched_skeleton_scores_zero():

@@ -41,7 +41,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 def test_result_has_the_contract_shape():
     result = grade(ROOT / "solutions")
     assert set(result["parts"]) >= CONTRACT_PARTS
-    assert result["max_score"] == 100
+    assert result["max_score"] == RUBRIC.total
     assert result["score"] == pytest.approx(sum(p["score"] for p in result["parts"].values()))
     for test in result["tests"]:
         assert test["status"] in ("passed", "failed", "error", "timeout")
@@ -52,7 +52,7 @@ def test_result_has_the_contract_shape():
 def test_repository_layout_and_bare_folder_grade_alike(tmp_path):
     repo = ROOT / "examples" / "submissions" / "correct"
     bare = bare_copy(tmp_path)
-    assert grade(repo)["score"] == grade(bare)["score"] == 100
+    assert grade(repo)["score"] == grade(bare)["score"] == RUBRIC.total
 
 
 def test_same_submission_same_json_every_run():
@@ -122,7 +122,7 @@ def test_output_file_and_every_format(tmp_path):
 
 
 def test_rubric_points_add_up_and_every_check_module_exists():
-    assert sum(p.points for p in RUBRIC.parts.values()) == RUBRIC.total == 100
+    assert sum(p.points for p in RUBRIC.parts.values()) == RUBRIC.total
     for part in RUBRIC.parts.values():
         for check in part.checks:
             assert (ROOT / "autograder" / "checks" / f"{check}.py").is_file()

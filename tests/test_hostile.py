@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.rubric import MODULES, load_rubric
 from autograder.sandbox.isolation import LEVELS, level_works
 
 pytestmark = pytest.mark.slow  # end to end: the fast lane (make test-fast) leaves it out
@@ -40,10 +41,8 @@ pytestmark = pytest.mark.slow  # end to end: the fast lane (make test-fast) leav
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "tests" / "hostile"
 REFERENCE = ROOT / "solutions"
-MODULES = ("engine", "nn", "train")
-ENGINE = ("add", "mul", "pow", "neg_sub", "truediv", "exp", "tanh", "relu", "backward", "graphs")
-NN = ("neuron", "layer", "mlp")
-TRAIN = ("loss", "training")
+RUBRIC = load_rubric()
+ENGINE, NN, TRAIN = (tuple(RUBRIC.of_module(m)) for m in MODULES)
 SECRET = "hostile-test-secret-" + "5" * 24
 TIMEOUT = 60
 MAX_BYTES = 1_000_000
