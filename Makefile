@@ -27,7 +27,7 @@ test-fast: $(SETUP)
 	@$(PYTHON) -m pytest -q -p no:cacheprovider -m "not slow"
 
 ## lint: ruff and mypy (the rules are in pyproject.toml)
-LINTED := autograder solutions deploy tools tests benchmarks assignments/nbgrader_config.py
+LINTED := autograder micrograd_feedback solutions deploy tools tests benchmarks assignments/nbgrader_config.py
 lint: $(SETUP)
 	@$(VENV)/bin/ruff check $(LINTED)
 	@$(VENV)/bin/mypy
@@ -63,16 +63,16 @@ classroom: $(SETUP)
 COURSE      := assignments
 ASSIGNMENTS := value_engine neural_net
 NBGRADER     = cd $(COURSE) && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" nbgrader
-.PHONY: notebooks release autograde feedback export lab
+.PHONY: notebooks release autograde feedback export lab student-lab student-wheel
 
 ## notebooks: regenerate assignments/source/ from assignments/notebook_src/ and solutions/
 notebooks: $(SETUP)
 	@$(PYTHON) tools/generate_notebooks.py
 
-## release: the student version of every assignment, in assignments/release/
+## release: the student version of every assignment, in assignments/release/ (refuses to lose edits made
+## there since the last release; FORCE=1 discards them)
 release: $(SETUP)
-	@for a in $(ASSIGNMENTS); do ($(NBGRADER) generate_assignment $$a --create --force --log-level=WARN) || exit 1; done
-	@echo "release: $(COURSE)/release/{$(shell echo $(ASSIGNMENTS) | tr ' ' ,)}"
+	@$(PYTHON) tools/course.py release $(if $(FORCE),--force)
 
 ## autograde: grade assignments/submitted/<student>/<assignment>/ into the gradebook
 autograde: $(SETUP)
@@ -94,6 +94,20 @@ export: $(SETUP)
 	@$(NBGRADER) export --to grades.csv --log-level=WARN
 	@echo "export: $(COURSE)/grades.csv"
 
-## lab: JupyterLab on the student release, with nbgrader's extensions (Validate button, ...)
-lab: release
-	@cd $(COURSE)/release && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" jupyter lab $(LAB_ARGS) $(if $(filter 0,$(shell id -u)),--allow-root)
+ROOT_FLAG = $(if $(filter 0,$(shell id -u)),--allow-root)
+
+## lab: the instructor's JupyterLab on the course (formgrader, create assignment, validate)
+lab: $(SETUP)
+	@cd $(COURSE) && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" jupyter lab $(LAB_ARGS) $(ROOT_FLAG)
+
+## student-lab: a student's JupyterLab (student mode: no formgrader) on a working copy of the release in
+## build/student-lab/, made once and never overwritten
+STUDENT_LAB ?= build/student-lab
+student-lab: $(SETUP)
+	@$(PYTHON) tools/course.py workspace $(STUDENT_LAB)
+	@cd $(STUDENT_LAB) && JUPYTER_CONFIG_DIR="$(CURDIR)/deploy/student/jupyter" PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+	  jupyter lab $(LAB_ARGS) $(ROOT_FLAG)
+
+## student-wheel: the student distribution (skeleton, public checks, notebook helpers; no answer) in dist/
+student-wheel: $(SETUP)
+	@$(PYTHON) tools/build_student_wheel.py --out dist

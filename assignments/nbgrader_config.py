@@ -5,8 +5,13 @@
 # docs/nbgrader.md for the instructor workflow.
 from pathlib import Path
 
+import nbgrader
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
+from autograder.nbgrader_feedback import NO_SCRIPT, TEMPLATES, MathAsSVG
+
+NBGRADER_TEMPLATES = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
 
 c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
 
@@ -54,8 +59,14 @@ c.LimitOutput.max_traceback = 100
 # --- Feedback (nbgrader generate_feedback) -------------------------------------
 # By default the feedback HTML shows the autograded notebook as it ran, hidden
 # tests included.  Removing them shows students the diagnosis each check cell
-# printed, and its score, but not the hidden test code.
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+# printed (with the picture of a wrong gradient), and its score, but not the
+# hidden test code.  The course's page names each check by its part, and its
+# math is drawn at generation time: it loads nothing from the network.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, MathAsSVG, CSSHTMLHeaderPreprocessor]
+c.HTMLExporter.template_name = "micrograd_feedback"
+c.HTMLExporter.template_file = "page.html.j2"
+c.HTMLExporter.extra_template_basedirs = [str(NBGRADER_TEMPLATES), str(TEMPLATES)]
+c.HTMLExporter.mathjax_url = NO_SCRIPT
 
 # --- Exporting (nbgrader export) -----------------------------------------------
 # The default CSV exporter writes grades.csv: one row per student and assignment.

@@ -40,7 +40,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from .result import SubmissionResult
+from micrograd_feedback.result import SubmissionResult
 
 SUBMISSION_TIMEOUT = 300.0  # seconds; far above the sandbox's own per-submission budget
 RESULT, FEEDBACK, ERROR = "result.json", "feedback.md", "error.txt"
@@ -369,7 +369,8 @@ def load_result(folder: Path) -> dict | None:
 # Gradebook and summary
 # ----------------------------------------------------------------------------
 def write_reports(submissions: list[Path], out: Path) -> None:
-    from .diagnosis import BUGS
+    from micrograd_feedback.diagnosis import BUGS
+
     from .rubric import load_rubric
 
     rubric = load_rubric()

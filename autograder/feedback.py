@@ -13,9 +13,10 @@ import math
 import re
 from pathlib import Path
 
+from micrograd_feedback.probes import outputs_first
+from micrograd_feedback.result import CheckResult, GradientCase, SubmissionResult
+
 from .reporters.text import distinct_diagnoses
-from .result import CheckResult, GradientCase, SubmissionResult
-from .sandbox.runtime.probes import outputs_first
 
 
 def render(name: str, result: SubmissionResult, folder: Path) -> str:

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from .checks.support import CheckFailure
+from micrograd_feedback.judge import CheckFailure
+from micrograd_feedback.result import CheckResult, PartResult, SubmissionResult
+
 from .context import CONTEXT_KEY, GradingContext
-from .result import CheckResult, PartResult, SubmissionResult
 from .rubric import Rubric, load_rubric
 from .sandbox.isolation import Isolation, course_modules
 from .secret import grader_secret, seed_for
@@ -99,7 +100,8 @@ class GradingLoop:
         if isinstance(error, CheckFailure):
             status = error.status if error.status in ("failed", "error", "timeout") else "error"  # e.g. "crashed"
             return CheckResult(item.name, part, weight, status, ran=error.ran, expected=error.expected, got=error.got,
-                               error=error.error, diagnoses=error.diagnoses, case=error.case)
+                               error=error.error, diagnoses=error.diagnoses, case=error.case,
+                               where=error.where)
         # A bug in the grader itself, not in the submission: say so plainly.
         return CheckResult(item.name, part, weight, "error",
                            error=f"internal grader error in this check: {call.excinfo.exconly()[:300]}")

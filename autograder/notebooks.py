@@ -27,7 +27,6 @@ writes anything to stderr).
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import os
@@ -35,104 +34,31 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from types import FrameType
 
-from .rubric import MODULES
+from micrograd_feedback.cells import (  # noqa: F401 - re-exported: the grader's notebook vocabulary
+    assemble,
+    cell_module,
+    cells_of,
+    defined_names,
+    module_names,
+    modules_from_cells,
+    modules_from_documents,
+)
+from micrograd_feedback.notebook import setup_notebook  # noqa: F401 - notebooks made before the move import it here
 
-SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
-# Prepended to every extracted module.  The imports a reference module uses are
-# always available, so that a student who imported math in another cell is not
-# punished; nn and train import the engine as the package skeleton does.
-PRELUDE = {
-    "engine": "import math\nimport random\n",
-    "nn": "import math\nimport random\n\nfrom .engine import Value\n",
-    "train": "import math\nimport random\n\nfrom .engine import Value\n",
-}
 GRADER_TIMEOUT = 600  # seconds for one whole grading run, worker restarts included
 MAX_MESSAGES = 3  # failed checks shown per part; the first one usually says it all
 MAX_MESSAGE_CHARS = 700
 
-# Top-level names at column 0, for cells that do not parse (a SyntaxError must
-# still be attributed to its module, so the grader can report it).
-_DEFINITION = re.compile(
-    r"^(?:class|def)\s+([A-Za-z_]\w*)|^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=(?!=)", re.MULTILINE
-)
 _CELL_FILE = re.compile(r"[/\\]ipykernel_\d+[/\\]\d+\.py$|^<ipython-input-")
 
 
 # ----------------------------------------------------------------------------
 # Which cells make up which module
 # ----------------------------------------------------------------------------
-@cache
-def module_names() -> dict[str, str]:
-    """Top-level name -> module, for every name the reference modules define."""
-    names: dict[str, str] = {}
-    for module in MODULES:
-        tree = ast.parse((SOLUTIONS / f"{module}.py").read_text())
-        for name in _top_level_definitions(tree):
-            names.setdefault(name, module)
-    return names
-
-
-def defined_names(source: str) -> list[str]:
-    """Names a cell defines at top level (classes, functions, assignments), in order."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-        return [a or b for a, b in _DEFINITION.findall(source)]
-    return _top_level_definitions(tree)
-
-
-def _top_level_definitions(tree: ast.Module) -> list[str]:
-    names: list[str] = []
-    for node in tree.body:
-        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            names.append(node.name)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names += [t.id for t in targets if isinstance(t, ast.Name)]
-    return names
-
-
-def cell_module(source: str, tag: str | None = None) -> str | None:
-    """The module a code cell belongs to: its tag, else the first reference name it defines."""
-    if tag in MODULES:
-        return tag
-    known = module_names()
-    for name in defined_names(source):
-        if name in known:
-            return known[name]
-    return None
-
-
-def modules_from_cells(cells: Iterable[tuple[str, str | None]]) -> dict[str, str]:
-    """Module -> source, from ``(cell source, module tag or None)`` pairs in execution order.
-
-    A cell whose every definition is redefined by a later cell is dropped (the
-    student ran an edited copy); modules no cell contributes to are absent.
-    """
-    chosen: dict[str, dict[str, int]] = {m: {} for m in MODULES}  # module -> name -> cell index
-    sources: list[str] = []
-    for index, (source, tag) in enumerate(cells):
-        sources.append(source)
-        module = cell_module(source, tag)
-        if module is None:
-            continue
-        names = defined_names(source) or [f"<cell {index}>"]  # a tagged cell may define nothing
-        for name in names:
-            chosen[module][name] = index
-    result = {}
-    for module in MODULES:
-        indices = sorted(set(chosen[module].values()))
-        if indices:
-            body = "\n\n\n".join(sources[i].strip("\n").rstrip() for i in indices)
-            result[module] = PRELUDE[module] + "\n\n" + body + "\n"
-    return result
-
-
 def notebook_cells(path: str | os.PathLike) -> list[tuple[str, str | None]]:
     """The ``(source, module tag)`` pairs of a notebook file's code cells (see ``cells_of``).
 
@@ -146,37 +72,6 @@ def notebook_cells(path: str | os.PathLike) -> list[tuple[str, str | None]]:
         return []
 
 
-def cells_of(document: bytes) -> list[tuple[str, str | None]]:
-    """The ``(source, module tag)`` pairs of a notebook's code cells, provided ones left out.
-
-    Reads the JSON leniently: a hand-edited notebook that nbformat would reject
-    still yields its cells; one that is not a notebook at all (nested 100,000
-    deep, ``"cells": null``, not JSON) yields nothing, never an exception.
-    """
-    try:
-        data = json.loads(document.decode("utf-8", errors="replace"))
-    except (ValueError, RecursionError, MemoryError):
-        return []
-    raw_cells = data.get("cells") if isinstance(data, dict) else None
-    cells = []
-    for cell in raw_cells if isinstance(raw_cells, list) else []:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        if isinstance(source, list):
-            source = "".join(line for line in source if isinstance(line, str))
-        elif not isinstance(source, str):
-            continue
-        metadata = cell.get("metadata")
-        meta = metadata.get("micrograd", {}) if isinstance(metadata, dict) else {}
-        meta = meta if isinstance(meta, dict) else {}
-        if meta.get("provided"):
-            continue
-        tag = meta.get("module")
-        cells.append((source, tag if isinstance(tag, str) else None))
-    return cells
-
-
 def extract_modules(notebook_paths: Sequence[str | os.PathLike]) -> dict[str, str]:
     """Module name ("engine", "nn", "train") -> Python source, from the student's notebooks.
 
@@ -188,11 +83,6 @@ def extract_modules(notebook_paths: Sequence[str | os.PathLike]) -> dict[str, st
     for path in notebook_paths:
         cells += notebook_cells(path)
     return modules_from_cells(cells)
-
-
-def modules_from_documents(documents: Sequence[bytes]) -> dict[str, str]:
-    """``extract_modules`` for notebooks already read (as bytes)."""
-    return modules_from_cells([cell for document in documents for cell in cells_of(document)])
 
 
 # ----------------------------------------------------------------------------
@@ -322,14 +212,61 @@ def score(part: str) -> float:
 
 
 def report(part: str) -> None:
-    """Print, to stdout only, this part's score and what failed, with the grader's diagnosis."""
+    """Print, to stdout only, this part's score and what failed, with the grader's diagnosis and
+    where in the notebook (``Cell In[5], line 3``); show the picture of a wrong gradient."""
     result, source = _live_result(part)
-    print(format_part(part, result, source is not None))
+    files = submitted_notebooks()
+    print(format_part(part, result, source is not None, locate=cell_locator(files) if files else None))
+    _show_picture(part, result)
 
 
-def format_part(part: str, result: dict, has_source: bool = True) -> str:
+def cell_locator(files: Sequence[Path]):
+    """``(file, line) -> "Cell In[n], line m"`` for the modules assembled from these notebooks' cells
+    (``n`` counts code cells from 1, as a notebook run top to bottom numbers them)."""
+    from micrograd_feedback.cells import student_cells
+
+    from .files import RefusedFile, read_path
+    from .submission import MAX_NOTEBOOK_BYTES
+
+    ordered: list[tuple[int, str, str | None]] = []
+    for path in files:
+        try:
+            ordered += student_cells(read_path(path, MAX_NOTEBOOK_BYTES))
+        except (RefusedFile, OSError):
+            continue
+    assembled = assemble([(source, tag) for _, source, tag in ordered])
+
+    def locate(file: str, line: int) -> str | None:
+        module = assembled.get(file.removesuffix(".py"))
+        origin = module.origin(line) if module else None
+        return None if origin is None else f"Cell In[{ordered[origin[0]][0]}], line {origin[1]}"
+
+    return locate
+
+
+def _show_picture(part: str, result: dict) -> None:
+    """The first wrong gradient of the part, drawn (an SVG output: it reaches the feedback HTML)."""
+    from micrograd_feedback.result import SubmissionResult
+
+    from .feedback import draw_case
+
+    try:
+        failed = SubmissionResult.from_json(result).failed(part)
+    except (KeyError, TypeError, ValueError):
+        return
+    case = next((check.case for check in failed if check.case is not None), None)
+    svg = draw_case(case) if case is not None else None
+    if svg:
+        try:
+            from IPython.display import SVG, display
+        except ImportError:
+            return
+        display(SVG(svg))
+
+
+def format_part(part: str, result: dict, has_source: bool = True, locate=None) -> str:
     """A short text report of one part of a grader result (the contract's JSON)."""
-    from .result import SubmissionResult
+    from micrograd_feedback.result import SubmissionResult
 
     if "error" in result:
         return f"{part}: could not be graded: {result['error']}"
@@ -362,6 +299,10 @@ def format_part(part: str, result: dict, has_source: bool = True) -> str:
         causes.add(cause)
         shown += 1
         message = check.message
+        where = check.where
+        place = locate(*where) if locate and where else None
+        if place and where:  # the notebook's terms for the line the grader saw in the module it assembled
+            message = message.replace(f"({where[0]}, line {where[1]})", f"({place})")
         if len(message) > MAX_MESSAGE_CHARS:
             message = message[:MAX_MESSAGE_CHARS] + " ..."
         lines.append(f"  x {check.name} [{check.status}]")
@@ -369,32 +310,3 @@ def format_part(part: str, result: dict, has_source: bool = True) -> str:
     if len(failed) > shown:
         lines.append(f"  ({len(failed) - shown} more failed checks, with the same or a related cause)")
     return "\n".join(lines)
-
-
-def setup_notebook() -> None:
-    """Keep the kernel alive when notebook code calls ``os._exit``.
-
-    nbgrader loses every grade of a notebook whose kernel dies, and the
-    notebook's demonstration cells call the student's methods in the kernel
-    itself.  ``os._exit`` called from code defined in a cell raises instead;
-    the grader's own worker processes are not affected, and Jupyter's own
-    calls (not from cell code) still exit.
-    """
-    import posix
-
-    real_exit = getattr(os._exit, "__wrapped__", os._exit)
-
-    def _exit(status: int = 0) -> None:
-        frame: FrameType | None = sys._getframe(1)
-        while frame is not None:
-            if _CELL_FILE.search(frame.f_code.co_filename):
-                raise RuntimeError(
-                    f"os._exit({status}) was called from notebook code; the kernel was kept alive "
-                    "so that the rest of the notebook still runs"
-                )
-            frame = frame.f_back
-        real_exit(status)
-
-    _exit.__wrapped__ = real_exit  # type: ignore[attr-defined]
-    os._exit = _exit  # type: ignore[assignment]
-    posix._exit = _exit  # type: ignore[assignment]

@@ -14,10 +14,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from micrograd_feedback.modules import MODULES  # the student's modules, in dependency order
+
 RUBRIC_PATH = Path(__file__).with_name("rubric.toml")
-# The student's modules, in dependency order: a part of one is graded with the earlier ones
-# taken from the reference (docs/interface.md).
-MODULES = ("engine", "nn", "train")
+# A part of one module is graded with the earlier ones taken from the reference (docs/interface.md).
 CREDIT_RULES = ("proportional", "all_or_nothing")
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 

@@ -20,6 +20,7 @@ from .submission import Submission
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 RUNTIME_DIR = PACKAGE_DIR / "sandbox" / "runtime"
+PROBES = PACKAGE_DIR.parent / "micrograd_feedback" / "probes.py"  # stdlib only: it runs beside the student's code
 REFERENCE_DIR = PACKAGE_DIR.parent / "solutions"
 
 
@@ -28,6 +29,7 @@ def staged(submission: Submission) -> Iterator[Layout]:
     layout = Layout(Path(tempfile.mkdtemp(prefix="micrograd-grade-", dir=staging_dir())))
     try:
         shutil.copytree(RUNTIME_DIR, layout.runtime, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy(PROBES, layout.runtime / "probes.py")
         layout.create()
         for module in MODULES:
             shutil.copy(REFERENCE_DIR / f"{module}.py", layout.reference / f"{module}.py")

@@ -24,6 +24,10 @@ from .files import RefusedFile
 from .rubric import MODULES
 
 AUTODIFF_LIBRARIES = frozenset({"torch", "jax", "jaxlib", "tensorflow", "autograd", "mxnet", "paddle"})
+# The kit's own code: its reference, its grader, the checks' graph walk (importable beside the
+# student's code in the sandbox, or from the student wheel).  Using it is not writing the code.
+KIT_MODULES = frozenset({"solutions", "autograder", "micrograd_feedback", "_reference", "probes", "worker", "course"})
+KIT_NAMED = frozenset({"autograder", "micrograd_feedback", "_reference"})  # distinctive enough to catch in strings
 MAX_SOURCE_BYTES = 1 << 20
 MAX_NOTEBOOK_BYTES = 32 << 20  # a notebook with plots in its outputs is a few MB
 MAX_NOTEBOOKS = 20
@@ -84,7 +88,15 @@ def load_submission(path: Path) -> Submission:
             submission.problems[name] = tree
             continue
         submission.imports |= imported_modules(tree)
-        forbidden = sorted(_imported_or_named(tree))
+        imported, named = {m.split(".")[0] for m in imported_modules(tree)}, _named(tree)
+        forbidden = sorted((imported | named) & AUTODIFF_LIBRARIES)
+        kit = sorted((imported & KIT_MODULES) | (named & KIT_NAMED))
+        if kit:
+            submission.problems[name] = (
+                f"{name}.py imports {', '.join(kit)}, the course's own reference or checking code, instead of "
+                "doing the work itself: the parts it holds get no credit"
+            )
+            continue
         if forbidden:
             submission.autodiff[name] = forbidden
             submission.problems[name] = (
@@ -173,7 +185,7 @@ def find_package_dir(tree: files.Tree) -> PurePosixPath | None:
 
 
 def _notebook_sources(tree: files.Tree, paths: list[PurePosixPath], notes: list[str]) -> tuple[dict, list[str]]:
-    from . import notebooks  # only needed for notebook submissions
+    from micrograd_feedback.cells import modules_from_documents  # only needed for notebook submissions
 
     notes = list(notes)
     documents = []
@@ -184,7 +196,7 @@ def _notebook_sources(tree: files.Tree, paths: list[PurePosixPath], notes: list[
             notes.append(str(error))
     if len(paths) > MAX_NOTEBOOKS:
         notes.append(f"only the first {MAX_NOTEBOOKS} notebooks were read")
-    return notebooks.modules_from_documents(documents), notes
+    return modules_from_documents(documents), notes
 
 
 # ----------------------------------------------------------------------------
@@ -244,11 +256,8 @@ def imported_modules(tree: ast.Module) -> set[str]:
     return found
 
 
-def _imported_or_named(tree: ast.Module) -> set[str]:
-    """Autodiff libraries imported statically or named by a constant string
-    (``__import__("torch")``, ``importlib.import_module("jax")``)."""
-    found = {name.split(".")[0] for name in imported_modules(tree)}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            found.add(node.value.split(".")[0])
-    return found & AUTODIFF_LIBRARIES
+def _named(tree: ast.Module) -> set[str]:
+    """First dotted components of the constant strings: modules a program may import by name
+    (``__import__("torch")``, ``importlib.import_module("jax")``, ``sys.modules["_reference.engine"]``)."""
+    return {node.value.split(".")[0] for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)}

@@ -1,22 +1,37 @@
 # Student skeleton, generated from the reference solution by tools/generate_skeleton.py.
 # Replace every `raise NotImplementedError(...)` with your code.
-"""Small datasets for the exercises, as plain Python lists."""
+"""Small datasets for the exercises, as plain Python lists (standard library only)."""
 
 from __future__ import annotations
+
+import math
+import random
 
 
 def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int = 1):
     """Two interleaving half-moons: ``xs`` (lists of 2 floats) and ``ys`` (-1 or +1).
 
     A classic toy problem that no straight line separates, so a classifier has
-    to learn a curved decision boundary.
+    to learn a curved decision boundary.  The upper moon is the unit half
+    circle, the lower one the same shifted by (1, 0.5) and flipped, as in
+    scikit-learn's ``make_moons``; each point gets Gaussian noise of ``noise``.
     """
-    from sklearn.datasets import make_moons as sklearn_make_moons
-
-    x, y = sklearn_make_moons(n_samples=n_samples, noise=noise, random_state=seed)
-    xs = [[float(a), float(b)] for a, b in x]
-    ys = [1 if label == 1 else -1 for label in y]
-    return xs, ys
+    rng = random.Random(seed)
+    upper = n_samples // 2
+    lower = n_samples - upper
+    xs, ys = [], []
+    for i in range(upper):
+        t = math.pi * i / max(upper - 1, 1)
+        xs.append([math.cos(t), math.sin(t)])
+        ys.append(-1)
+    for i in range(lower):
+        t = math.pi * i / max(lower - 1, 1)
+        xs.append([1 - math.cos(t), 0.5 - math.sin(t)])
+        ys.append(1)
+    xs = [[x + rng.gauss(0, noise), y + rng.gauss(0, noise)] for x, y in xs]
+    order = list(range(n_samples))
+    rng.shuffle(order)
+    return [xs[i] for i in order], [ys[i] for i in order]
 
 
 def tiny_regression():

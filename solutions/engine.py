@@ -38,7 +38,8 @@ class Value:
     def __add__(self, other):
         """``self + other``: the gradient flows unchanged to both inputs."""
         ### BEGIN SOLUTION
-        # Hint: wrap a number in a Value, build out with _prev (self, other), and let out._backward add out.grad into both grads with +=.
+        # Hint: wrap a number in a Value, build out with _prev (self, other), and let out._backward
+        #       add out.grad into both grads with +=.
         other = other if isinstance(other, Value) else Value(other)
         out = Value(self.data + other.data, (self, other), "+")
 
@@ -151,7 +152,8 @@ class Value:
     def tanh(self):
         """Hyperbolic tangent, defined for every finite input."""
         ### BEGIN SOLUTION
-        # Hint: d(tanh x)/dx = 1 - tanh(x)**2; math.tanh stays finite where (e**2x - 1)/(e**2x + 1) overflows.
+        # Hint: d(tanh x)/dx = 1 - tanh(x)**2; math.tanh stays finite where (e**2x - 1)/(e**2x + 1)
+        #       overflows.
         # math.tanh, unlike the textbook formula with e**(2x), never overflows:
         # Value(1000.0).tanh() is exactly 1.0 and its local gradient 0.
         t = math.tanh(self.data)
@@ -167,7 +169,8 @@ class Value:
     def relu(self):
         """``max(0, self)``; its derivative at exactly 0 is 0, as in PyTorch."""
         ### BEGIN SOLUTION
-        # Hint: the local gradient is 1 where out.data > 0 and 0 elsewhere (0 at exactly 0); assign out._backward.
+        # Hint: the local gradient is 1 where out.data > 0 and 0 elsewhere (0 at exactly 0); assign
+        #       out._backward.
         out = Value(self.data if self.data > 0 else 0.0, (self,), "ReLU")
 
         def _backward():
@@ -196,7 +199,8 @@ class Value:
         has received every contribution before it is passed on.
         """
         ### BEGIN SOLUTION
-        # Hint: build a topological order (children before parents, each node once), set self.grad = 1, then call _backward in reverse order.
+        # Hint: build a topological order (children before parents, each node once), set self.grad =
+        #       1, then call _backward in reverse order.
         # An explicit stack instead of recursion: a chain of 100,000
         # operations would overflow Python's recursion limit.
         topo = []  # every node after all of its inputs

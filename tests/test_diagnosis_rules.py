@@ -7,7 +7,8 @@ import math
 
 import pytest
 
-from autograder.diagnosis import (
+from autograder.rubric import load_rubric
+from micrograd_feedback.diagnosis import (
     BACKWARD_RULES,
     BUGS,
     ERROR_RULES,
@@ -18,12 +19,11 @@ from autograder.diagnosis import (
     advice,
     diagnose_op,
 )
-from autograder.diagnosis.engine import ErrorEvidence
-from autograder.diagnosis.nn import NnEvidence
-from autograder.diagnosis.simulate import simulate
-from autograder.expressions import Expression
-from autograder.result import CheckResult, PartResult, SubmissionResult
-from autograder.rubric import load_rubric
+from micrograd_feedback.diagnosis.engine import ErrorEvidence
+from micrograd_feedback.diagnosis.nn import NnEvidence
+from micrograd_feedback.diagnosis.simulate import simulate
+from micrograd_feedback.expressions import Expression
+from micrograd_feedback.result import CheckResult, PartResult, SubmissionResult
 
 PARTS = load_rubric().parts
 
@@ -32,12 +32,13 @@ def op(part: str, expr: str, inputs: dict, obs: dict, expected_data: float, expe
        **more) -> OpEvidence:
     observed = {"is_value": True, "type": "Value", "data_type": "float", "reaches": dict.fromkeys(inputs, True),
                 "grads": {}, **obs}
-    return OpEvidence(PARTS[part], Expression(expr), inputs, observed, expected_data, expected, out_grad, **more)
+    return OpEvidence(part, frozenset(PARTS[part].members), Expression(expr), inputs, observed, expected_data, expected,
+                      out_grad, **more)
 
 
 def right(part: str, expr: str, inputs: dict, grads: dict, expected: dict, out_grad: float = 1.0, **more):
     """An observation with the right value, every input in the graph, and these gradients."""
-    from autograder.oracles.numeric import evaluate
+    from micrograd_feedback.numeric import evaluate
 
     data = evaluate(expr, inputs)
     return op(part, expr, inputs, {"data": data, "grads": grads}, data, expected, out_grad, **more)

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.diagnosis import BUGS
 from autograder.grade import grade
 from autograder.rubric import Rubric, load_rubric
+from micrograd_feedback.diagnosis import BUGS
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "solutions"

@@ -145,3 +145,15 @@ def test_a_given_rubric_decides_visibility_in_every_report(tmp_path):
     relu = next(t for t in gradescope["tests"] if t["name"] == RUBRIC.parts["relu"].title)
     assert relu["visibility"] == "after_due_date"
     assert all(t["visibility"] == "visible" for t in gradescope["tests"] if t is not relu)
+
+
+@pytest.mark.parametrize("line", ["from micrograd_feedback.probes import propagate",
+                                  "import sys; _ref = sys.modules['_reference.engine']",
+                                  "import probes", "from solutions.engine import Value as _V"])
+def test_using_the_kits_own_code_gets_no_credit(tmp_path, line):
+    """The checks' graph walk, the reference the sandbox loads, the kit's solutions: not the student's work."""
+    folder = bare_copy(tmp_path)
+    (folder / "engine.py").write_text((folder / "engine.py").read_text() + f"\n{line}\n")
+    result = grade(folder)
+    assert "the course's own reference or checking code" in result["problems"]["engine"]
+    assert all(result["parts"][p]["score"] == 0 for p in ENGINE_PARTS)

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.diagnosis import BUGS
 from autograder.grade import grade
 from autograder.rubric import load_rubric
 from autograder.submission import MODULES
+from micrograd_feedback.diagnosis import BUGS
 
 ROOT = Path(__file__).resolve().parent.parent
 ALTERNATIVES = Path(__file__).resolve().parent / "submissions" / "nn_train"

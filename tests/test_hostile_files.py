@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.result import MAX_RESULT_BYTES
 from autograder.rubric import load_rubric
+from micrograd_feedback.result import MAX_RESULT_BYTES
 from tests.hostile.file_fixtures import FIXTURES, MODULES, Context, remove_deep
 
 pytestmark = pytest.mark.slow  # end to end: the fast lane (make test-fast) leaves it out

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -103,6 +104,12 @@ def relu_bug(nb) -> None:
     )
 
 
+def mul_no_chain(nb) -> None:
+    """A wrong gradient (no out.grad factor in __mul__): its feedback draws the expression."""
+    cell = value_cell(nb)
+    cell.source = cell.source.replace("self.grad += other.data * out.grad", "self.grad += other.data", 1)
+
+
 def tamper_with_tests(nb) -> None:
     """Overwrite one check cell with a free 6 points, blank another, delete a third."""
     by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
@@ -124,6 +131,7 @@ VALUE_ENGINE = {
     "c_relu_bug": relu_bug,
     "d_tampered": tamper_with_tests,
     "e_os_exit": exit_in_method,
+    "f_mul_no_chain": mul_no_chain,
 }
 NEURAL_NET = {"a_solution": None, "b_untouched": "untouched"}
 
@@ -258,6 +266,14 @@ def test_feedback_shows_diagnosis_not_hidden_tests(course):
         "HIDDEN TESTS" not in html and "score(&quot;relu&quot;)" not in html and 'score("relu")' not in html
     )
     assert (course["dir"] / "feedback/a_solution/neural_net/neural_net.html").is_file()
+    # each check is named by its part; math drawn in advance; nothing fetched from the network
+    assert "Check `relu`: ReLU (relu)." in html and ">Test cell<" not in html
+    assert "Cell In[" in html and "engine.py, line" not in html  # the error's place in the notebook's terms
+    assert "cdnjs" not in html and not re.search(r'(src|href)="https?://', html)  # nothing loaded from the network
+    assert "$$\\frac" not in html and "data:image/svg+xml;base64" in html  # the chain rule, drawn
+    mul = (course["dir"] / "feedback/f_mul_no_chain/value_engine/value_engine.html").read_text()
+    # the formula and the picture of the wrong gradient (an SVG output of the check cell), and why
+    assert mul.count("data:image/svg+xml;base64") >= 2 and "missing-chain-factor" in mul
 
 
 def test_export_writes_a_csv_row_per_submission(course):

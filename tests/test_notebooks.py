@@ -29,8 +29,9 @@ BIN = Path(sys.executable).parent
 
 sys.path.insert(0, str(ROOT))
 from autograder import notebooks
+from autograder.rubric import MODULES
 from tools import generate_notebooks
-from tools.generate_skeleton import BEGIN, HINT, find_regions
+from tools.generate_skeleton import BEGIN, find_regions
 
 
 def notebook_path(assignment: str, folder: Path = SOURCE) -> Path:
@@ -72,7 +73,7 @@ def test_regenerating_reproduces_the_committed_notebooks():
 
 
 def test_students_write_exactly_the_regions_the_reference_marks():
-    regions = {m: find_regions((ROOT / "solutions" / f"{m}.py").read_text()) for m in notebooks.MODULES}
+    regions = {m: find_regions((ROOT / "solutions" / f"{m}.py").read_text()) for m in MODULES}
     cells = []
     for assignment in ASSIGNMENTS:
         cells += [
@@ -80,12 +81,14 @@ def test_students_write_exactly_the_regions_the_reference_marks():
         ]
     text = "\n".join(c.source for c in cells)
     assert text.count(BEGIN) == sum(len(r) for r in regions.values())
-    for module_regions in regions.values():
+    for module, module_regions in regions.items():
+        lines = (ROOT / "solutions" / f"{module}.py").read_text().splitlines()
         for region in module_regions:
-            # the hint sits just above the region, so nbgrader's ClearSolutions keeps it
-            assert f"{HINT} {region.hint}\n{region.indent}{BEGIN}" in text, region.function
+            # the hint (every line of it) sits just above the region, so nbgrader's ClearSolutions keeps it
+            hint = "\n".join(lines[region.begin + 1 : region.begin + 1 + region.hint_lines])
+            assert f"{hint}\n{region.indent}{BEGIN}" in text, region.function
     for cell in cells:  # every solution cell belongs to a module the grader extracts
-        assert cell.metadata["micrograd"]["module"] in notebooks.MODULES
+        assert cell.metadata["micrograd"]["module"] in MODULES
 
 
 def test_every_rubric_part_has_one_check_cell_with_its_points():
@@ -110,7 +113,7 @@ def test_every_rubric_part_has_one_check_cell_with_its_points():
 # ----------------------------------------------------------------------------
 def test_extracted_modules_define_what_the_reference_defines():
     modules = notebooks.extract_modules([notebook_path(a) for a in ASSIGNMENTS])
-    assert set(modules) == set(notebooks.MODULES)
+    assert set(modules) == set(MODULES)
     for module, source in modules.items():
         compile(source, f"{module}.py", "exec")
         reference = set(notebooks.defined_names((ROOT / "solutions" / f"{module}.py").read_text()))
@@ -174,25 +177,30 @@ def release(tmp_path_factory) -> Path:
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_runs_and_only_stubs_raise(release, assignment):
+    """Untouched, every check cell fails (naming its part and the stub), and only a demonstration
+    that calls the student's code may fail besides, and only on a stub."""
     path = notebook_path(assignment, release)
     nb = run(nbformat.read(path, 4), path.parent)
-    raised = 0
+    raised = checks = 0
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
         meta = nbgrader_meta(cell)
         for error in errors(cell):
-            # only a demonstration that calls the student's code may fail, and only on a stub
+            if meta.get("grade"):
+                part = meta["grade_id"].removeprefix("check_")
+                assert error.ename == "SelfCheckFailed" and error.evalue.startswith(f"{part}: "), error.evalue
+                assert "[still-a-stub]" in error.evalue or "NotImplementedError" in error.evalue, error.evalue
+                checks += 1
+                continue
             assert not meta, f"cell {index} ({meta.get('grade_id')}) failed: {error.ename}: {error.evalue}"
             assert error.ename == "NotImplementedError", (
                 f"cell {index}: {error.ename}: {error.evalue}\n{cell.source}"
             )
             raised += 1
         assert not stderr(cell), f"cell {index} wrote to stderr: {stderr(cell)}"
-        if meta.get("grade"):
-            printed = "".join(o.get("text", "") for o in cell.outputs)
-            assert " 0 / " in printed, printed  # the check ran, and gave nothing for stubs
     assert raised > 0
+    assert checks == sum(1 for c in nb.cells if nbgrader_meta(c).get("grade"))
 
 
 @pytest.mark.slow

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from autograder import notebooks
 from autograder.rubric import load_rubric
+from micrograd_feedback import cells
 from tools.generate_skeleton import BEGIN, find_regions
 
 SOLUTIONS = ROOT / "solutions"
@@ -50,23 +51,27 @@ FENCE = re.compile(r"^```python(?P<info>[^\n]*)\n(?P<code>.*?)^```[ \t]*$", re.M
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 CHECK_CELL = """\
 # Check `{part}`: {title}.
-# Grades your code in a separate process with the course's grader and prints the result.
-from autograder.notebooks import report, score  # imported here: a variable named `score` cannot break it
-report("{part}")
+# Public checks on the code you have run; this cell fails, saying why, until the part is right.
+from micrograd_feedback.notebook import check  # imported here: a variable named `check` cannot break it
+check("{part}")
 ### BEGIN HIDDEN TESTS
+# The course's grader (only in the instructor's environment): the diagnosis, then the points.
+from autograder.notebooks import report, score
+report("{part}")
 score("{part}")
 ### END HIDDEN TESTS"""
 
 
 def notebook_view(module: str) -> str:
-    """solutions/<module>.py with each ``# Hint:`` line moved above its ``### BEGIN SOLUTION``.
+    """solutions/<module>.py with each ``# Hint:`` (all its lines) moved above its ``### BEGIN SOLUTION``.
 
     The line count is unchanged, so the AST line numbers of the original hold.
     """
     source = (SOLUTIONS / f"{module}.py").read_text()
     lines = source.splitlines()
     for region in find_regions(source, f"solutions/{module}.py"):
-        lines[region.begin], lines[region.begin + 1] = lines[region.begin + 1], lines[region.begin]
+        hint = lines[region.begin + 1 : region.begin + 1 + region.hint_lines]
+        lines[region.begin : region.begin + 1 + region.hint_lines] = [*hint, lines[region.begin]]
     return "\n".join(lines) + "\n"
 
 
@@ -75,7 +80,7 @@ def without_markers(module: str) -> str:
     source = (SOLUTIONS / f"{module}.py").read_text()
     drop: set[int] = set()
     for region in find_regions(source, f"solutions/{module}.py"):
-        drop |= {region.begin, region.begin + 1, region.end}
+        drop |= {region.begin, *range(region.begin + 1, region.begin + 1 + region.hint_lines), region.end}
     return "\n".join(line for i, line in enumerate(source.splitlines()) if i not in drop) + "\n"
 
 
@@ -98,7 +103,7 @@ def top_level_code(source: str, wanted: list[str] | None = None) -> str:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             names = [alias.asname or alias.name for alias in node.names]
         else:
-            names = notebooks._top_level_definitions(ast.Module(body=[node], type_ignores=[]))
+            names = cells._top_level_definitions(ast.Module(body=[node], type_ignores=[]))
         if wanted is not None and not set(names) & set(wanted):
             continue
         found |= set(names)

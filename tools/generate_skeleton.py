@@ -4,14 +4,18 @@ The reference marks what students write with nbgrader's markers::
 
     def __add__(self, other):
         ### BEGIN SOLUTION
-        # Hint: one line that tells the student where to start.
+        # Hint: what tells the student where to start, wrapped at 100 columns
+        #       on continuation lines ("#" and at least two spaces).
         ...
         ### END SOLUTION
 
-Each region becomes ``raise NotImplementedError("Value.__add__: <hint>")``;
-everything else (constructors, ``__repr__``, drawing, data helpers) is copied
-as written.  Run ``python tools/generate_skeleton.py`` after changing the
-reference; ``--check`` exits 1 when the committed skeleton is out of date.
+Each region becomes ``raise NotImplementedError("Value.__add__: <hint>")``
+(the message wrapped too); everything else (constructors, ``__repr__``,
+drawing, data helpers) is copied as written.  The same run writes
+``micrograd_feedback/modules.py``, the table of which module defines which
+top-level name (public: the students' self-checks read notebook cells with
+it).  Run ``python tools/generate_skeleton.py`` after changing the reference;
+``--check`` exits 1 when a generated file is out of date.
 """
 
 from __future__ import annotations
@@ -19,12 +23,16 @@ from __future__ import annotations
 import argparse
 import ast
 import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 SKELETON = ROOT / "micrograd_skeleton"
+NAMES_TABLE = ROOT / "micrograd_feedback" / "modules.py"
+GRADED = ("engine", "nn", "train")  # the student's modules, in dependency order
+WIDTH = 100
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -46,6 +54,7 @@ class Region:
     indent: str
     hint: str
     function: str  # qualified name of the enclosing function, e.g. "Value.__add__"
+    hint_lines: int = 1  # the hint's lines, the first included
 
 
 def find_regions(source: str, filename: str = "<source>") -> list[Region]:
@@ -65,15 +74,25 @@ def find_regions(source: str, filename: str = "<source>") -> list[Region]:
             hint = lines[begin + 1].strip()
             if not hint.startswith(HINT):
                 raise ValueError(f"{filename}:{begin + 2}: a solution region must start with '{HINT} ...'")
+            parts, count = [hint[len(HINT) :].strip()], 1
+            while begin + 1 + count < number and _continues_hint(lines[begin + 1 + count]):
+                parts.append(lines[begin + 1 + count].strip()[1:].strip())
+                count += 1
             function = _innermost(owners, begin + 1)
             if function is None:
                 raise ValueError(f"{filename}:{begin + 1}: a solution region must be inside a function")
             indent = lines[begin][: len(lines[begin]) - len(lines[begin].lstrip())]
-            regions.append(Region(begin, number, indent, hint[len(HINT) :].strip(), function))
+            regions.append(Region(begin, number, indent, " ".join(parts), function, count))
             begin = None
     if begin is not None:
         raise ValueError(f"{filename}:{begin + 1}: {BEGIN} without {END}")
     return regions
+
+
+def _continues_hint(line: str) -> bool:
+    """A hint's continuation line: ``#`` and at least two spaces (a plain comment has one)."""
+    text = line.strip()
+    return text.startswith("#  ") and text[2:].strip() != ""
 
 
 def stub_source(source: str, filename: str = "<source>") -> str:
@@ -84,7 +103,14 @@ def stub_source(source: str, filename: str = "<source>") -> str:
     for region in find_regions(source, filename):
         out.extend(lines[position : region.begin])
         message = f"{region.function}: {region.hint}"
-        out.append(f"{region.indent}raise NotImplementedError({message!r})")
+        one_line = f"{region.indent}raise NotImplementedError({message!r})"
+        if len(one_line) <= WIDTH:
+            out.append(one_line)
+        else:  # the message in pieces the editor shows whole (Python joins adjacent strings)
+            pieces = textwrap.wrap(message, WIDTH - len(region.indent) - 8, drop_whitespace=False)
+            out.append(f"{region.indent}raise NotImplementedError(")
+            out += [f"{region.indent}    {piece!r}" for piece in pieces]
+            out.append(f"{region.indent})")
         position = region.end + 1
     out.extend(lines[position:])
     return "\n".join(out) + "\n"
@@ -124,20 +150,60 @@ def _innermost(spans: list[tuple[int, int, str]], line: int) -> str | None:
     return max(inside)[1] if inside else None
 
 
+def names_table() -> str:
+    """``micrograd_feedback/modules.py``: which student module defines which top-level name."""
+    defined: dict[str, str] = {}
+    for module in GRADED:
+        for node in ast.parse((SOLUTIONS / f"{module}.py").read_text()).body:
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef)):
+                defined.setdefault(node.name, module)
+            elif isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        defined.setdefault(target.id, module)
+    rows = "".join(f"    {name!r}: {module!r},\n" for name, module in defined.items())
+    sys.path.insert(0, str(ROOT))
+    from autograder.rubric import load_rubric  # the one definition of the parts
+
+    parts = "".join(
+        f"    {p.id!r}: Part({p.id!r}, {p.title!r}, {p.module!r}, {tuple(p.members)!r}, {p.operation!r}),\n"
+        for p in load_rubric().parts.values()
+    )
+    return (
+        '"""The student\'s modules, what each defines, and the graded parts (generated by\n'
+        "tools/generate_skeleton.py from solutions/ and autograder/rubric.toml).\n\n"
+        "Public: names, part ids, titles and members are the skeleton's and docs/interface.md's;\n"
+        "no points, no visibility, no code.\n"
+        '"""\n\n'
+        "from typing import NamedTuple\n\n"
+        f"MODULES = {GRADED!r}  # the student's modules, in dependency order\n"
+        f"DEFINED_IN = {{\n{rows}}}\n\n\n"
+        "class Part(NamedTuple):\n"
+        "    id: str\n    title: str\n    module: str\n    members: tuple[str, ...]\n    operation: bool\n\n\n"
+        f"PARTS = {{\n{parts}}}\n"
+    )
+
+
+def generated_files() -> dict[Path, str]:
+    files = {SKELETON / name: text for name, text in skeleton_files().items()}
+    files[NAMES_TABLE] = names_table()
+    return files
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report whether the skeleton is up to date")
     args = parser.parse_args(argv)
     stale = []
-    for name, text in skeleton_files().items():
-        target = SKELETON / name
+    for target, text in generated_files().items():
+        name = str(target.relative_to(ROOT))
         if not target.exists() or target.read_text() != text:
             stale.append(name)
             if not args.check:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text)
     if args.check and stale:
-        print(f"micrograd_skeleton/ is out of date ({', '.join(stale)}): run python tools/generate_skeleton.py")
+        print(f"out of date: {', '.join(stale)}: run python tools/generate_skeleton.py")
         return 1
     return 0
 

@@ -20,6 +20,9 @@ need=()
 command -v dot >/dev/null || need+=(graphviz)
 command -v bwrap >/dev/null || need+=(bubblewrap)
 [ -x /usr/bin/python3 ] || need+=(python3)
+# A real browser for the tests of what students see (Debian's Chromium and its driver).
+command -v chromium >/dev/null || need+=(chromium)
+command -v chromedriver >/dev/null || need+=(chromium-driver)
 while read -r module package _; do
     case "$module" in ''|'#'*) continue ;; esac
     { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import $module" 2>/dev/null; } || need+=("$package")

@@ -13,11 +13,12 @@ import random
 
 import pytest
 
+from micrograd_feedback.diagnosis import diagnose_error
+from micrograd_feedback.judge import CheckFailure, args_summary
+
 from ..context import CONTEXT_KEY, GradingContext
-from ..diagnosis import diagnose_error
 from ..rubric import Part
 from ..sandbox.launcher import WorkerError
-from .support import CheckFailure, args_summary
 
 
 @pytest.fixture(scope="session")
@@ -40,8 +41,10 @@ def probe(grading, part):
         try:
             return grading.probe(part.id, name, **args)
         except WorkerError as error:
+            where = error.error.get("where")
             raise CheckFailure(ran=f"the {name} probe with {args_summary(args)}",
                                error=grading.describe_worker_error(error),
+                               where=(where["file"], where["line"]) if isinstance(where, dict) else None,
                                diagnoses=(diagnose_error(part.id, error.error),), status=error.status) from None
 
     return run

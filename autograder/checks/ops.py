@@ -1,9 +1,10 @@
-"""The shared check for one engine operation: value, graph, gradients, diagnosis.
+"""The hidden cases of one engine operation, and their check: value, graph, gradients, diagnosis.
 
 Used by the per-part modules (test_add.py, test_mul.py, ...): each lists its
-expressions; this module runs one through the worker and judges it against
-central finite differences (or against gradients the check states itself,
-where finite differences do not apply, e.g. relu at its kink).
+expressions; this module runs one through the worker and judges it
+(``micrograd_feedback.judge``) against central finite differences (or against
+gradients the check states itself, where finite differences do not apply,
+e.g. relu at its kink).
 
 Expressions are templates: ``C`` stands for a float constant and ``K`` for an
 int constant, both drawn from the check's seeded ``rng`` (``instantiate``), so
@@ -16,12 +17,10 @@ import functools
 import random
 import re
 
-from ..diagnosis import OpEvidence, diagnose_op
-from ..expressions import Expression
-from ..oracles.numeric import close, evaluate, gradient
-from ..result import GradientCase
+from micrograd_feedback import judge
+from micrograd_feedback.expressions import Expression
+
 from ..rubric import Part
-from .support import fail, show
 
 
 def away_from_zero(rng: random.Random, low: float = 0.5, high: float = 3.0) -> float:
@@ -44,96 +43,16 @@ def draw_out_grad(rng: random.Random, kind: str) -> float:
     return 1.0 if kind == "one" else away_from_zero(rng, 0.5, 0.8) * rng.choice((1, 4))
 
 
-def separated(expr: str, inputs: dict[str, float]) -> tuple[str, dict[str, float]]:
-    """``expr`` with every repeated use of an input renamed to a distinct input of the same value.
-
-    ``a * b * a`` becomes ``a * b * a2`` with ``a2 == a``: the same arithmetic with no reuse.
-    """
-    fresh = dict(inputs)
-    seen: dict[str, int] = {}
-
-    def rename(match: re.Match) -> str:
-        name = match.group(0)
-        if name not in inputs:
-            return name
-        seen[name] = seen.get(name, 0) + 1
-        if seen[name] == 1:
-            return name
-        new = f"{name}{seen[name]}"
-        fresh[new] = inputs[name]
-        return new
-
-    return re.sub(r"\b[a-z]\b", rename, expr), fresh
-
-
 def check_expression(probe, part: Part, expr: str, inputs: dict[str, float], out_grad: float = 1.0,
                      swapped: str | None = None, *, expected_grads: dict[str, float] | None = None,
                      bug_grads: dict[str, dict[str, float]] | None = None) -> None:
-    """``expr`` on the student's Values: a Value, the right data, in the graph, right gradients.
+    """``judge.check_expression`` with the part's worker as the observer (every other member the reference's)."""
 
-    Gradients are propagated by the grader (not the student's ``backward``),
-    from ``out.grad = out_grad``; every other Value member is the reference's.
-    ``expected_grads`` (for ``out.grad = 1``) replaces finite differences where
-    they do not apply; ``bug_grads`` gives, per catalogued bug, the gradients
-    that bug would produce (already scaled by ``out_grad``).
-    """
-    obs = _clean(probe("op", expr=expr, inputs=inputs, out_grad=out_grad))
-    ran = f"out = {expr} with {show(inputs)}; out.grad = {out_grad:g}; out._backward() (and any intermediate node's)"
-    expected_data = evaluate(expr, inputs)
-    unit = expected_grads if expected_grads is not None else gradient(expr, inputs)
-    expected = {k: g * out_grad for k, g in unit.items()}
-    swapped_data = evaluate(swapped, inputs) if swapped else None
+    def observe(expr: str, inputs: dict[str, float], out_grad: float) -> dict:
+        return probe("op", expr=expr, inputs=inputs, out_grad=out_grad)
 
-    def ask(other_expr: str, other_inputs: dict[str, float]) -> dict | None:
-        try:
-            return _clean(probe("op", expr=other_expr, inputs=other_inputs, out_grad=out_grad))
-        except Exception:  # noqa: BLE001 - a failure here only means no diagnosis
-            return None
-
-    def separately_ok() -> bool | None:
-        """Is the same arithmetic right when no operand is reused?  (Asked only to diagnose.)"""
-        alone, alone_inputs = separated(expr, inputs)
-        if alone == expr:
-            return None
-        other = ask(alone, alone_inputs)
-        if other is None:
-            return False
-        want = {k: g * out_grad for k, g in gradient(alone, alone_inputs).items()}
-        return close(other.get("data"), expected_data) and _grads_close(other.get("grads"), want)
-
-    def why():
-        return diagnose_op(OpEvidence(part, Expression(expr), inputs, obs, expected_data, expected, out_grad,
-                                      swapped_data, bug_grads or {}, separately_ok, ask))
-
-    if not obs.get("is_value"):
-        fail(ran, "out is a Value", f"a {obs.get('type')} ({show(obs.get('data'))})", why())
-    if not close(obs.get("data"), expected_data):
-        fail(ran, f"out.data = {show(expected_data)}", f"out.data = {show(obs.get('data'))}", why())
-    unreached = [name for name, ok in obs.get("reaches", {}).items() if not ok]
-    if unreached:
-        fail(ran, f"{', '.join(unreached)} reachable from out through _prev", "not in out's graph", why())
-    if not _grads_close(obs.get("grads"), expected):
-        got = {name: _number(obs["grads"].get(name)) for name in inputs}
-        fail(ran, "grads " + show(expected), "grads " + show(_plain(obs.get("grads"))), why(),
-             case=GradientCase(expr, dict(inputs), out_grad, expected, got))
-
-
-def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and type(value) is not bool else None
-
-
-def _clean(obs: dict) -> dict:
-    """The worker is untrusted: ``reaches`` and ``grads`` in the shape the checks read (else empty)."""
-    return {**obs, **{key: obs[key] if isinstance(obs.get(key), dict) else {} for key in ("reaches", "grads")}}
-
-
-def _grads_close(grads: object, expected: dict[str, float]) -> bool:
-    return isinstance(grads, dict) and all(close(grads.get(k), v, rel=1e-4, abs_tol=1e-6) for k, v in expected.items())
-
-
-def _plain(grads: object) -> dict:
-    """The observed gradients, for display; anything malformed shows as 'nothing'."""
-    return {str(k)[:20]: v for k, v in grads.items()} if isinstance(grads, dict) else {}
+    judge.check_expression(observe, part.id, frozenset(part.members), expr, inputs, out_grad, swapped,
+                           expected_grads=expected_grads, bug_grads=bug_grads)
 
 
 @functools.lru_cache(maxsize=4096)

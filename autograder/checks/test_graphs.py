@@ -18,11 +18,12 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from ..diagnosis import diagnose_graph
+from micrograd_feedback.diagnosis import diagnose_graph
+from micrograd_feedback.judge import fail, show
+from micrograd_feedback.numeric import close
+
 from ..oracles import torch_oracle
-from ..oracles.numeric import close
 from .ops import away_from_zero, names_in
-from .support import fail, show
 
 # The README's statements as one expression (walrus keeps each intermediate name).
 README = (
@@ -36,7 +37,7 @@ NEURON = "(x1*w1 + x2*w2 + b).tanh()"
 @pytest.fixture(scope="module")
 def operations(grading) -> dict:
     """The rubric's operation parts: where the diagnosis looks for the bug behind a wrong gradient."""
-    return grading.rubric.operations()
+    return {part.id: frozenset(part.members) for part in grading.rubric.operations().values()}
 
 
 def check_against_torch(probe, operations: dict, expr: str, inputs: dict[str, float],

@@ -10,9 +10,10 @@ import random
 
 import pytest
 
-from ..diagnosis import diagnose_loss
+from micrograd_feedback.diagnosis import diagnose_loss
+from micrograd_feedback.judge import fail, numbers_close, require, show
+
 from ..oracles import torch_oracle_nn as oracle
-from .support import fail, numbers_close, require, show
 from .test_neuron import observe
 
 

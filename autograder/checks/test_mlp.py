@@ -13,10 +13,11 @@ import random
 
 import pytest
 
-from ..diagnosis import diagnose_nn
+from micrograd_feedback.diagnosis import diagnose_nn
+from micrograd_feedback.judge import fail, numbers_close, require, show
+from micrograd_feedback.result import Diagnosis
+
 from ..oracles import torch_oracle_nn as oracle
-from ..result import Diagnosis
-from .support import fail, numbers_close, require, show
 from .test_neuron import observe
 
 ACTIVATIONS = ("tanh", "relu", "linear")

@@ -11,10 +11,11 @@ import random
 
 import pytest
 
-from ..diagnosis import diagnose_nn
+from micrograd_feedback.diagnosis import diagnose_nn
+from micrograd_feedback.judge import CheckFailure, fail, numbers_close, require, show
+from micrograd_feedback.result import Diagnosis
+
 from ..oracles import torch_oracle_nn as oracle
-from ..result import Diagnosis
-from .support import CheckFailure, fail, numbers_close, require, show
 
 
 def observe(probe, ran: str, name: str, **args) -> dict:

@@ -12,9 +12,10 @@ import random
 
 import pytest
 
-from ..diagnosis import diagnose_training
+from micrograd_feedback.diagnosis import diagnose_training
+from micrograd_feedback.judge import fail, numbers_close, require, show
+
 from ..oracles import torch_oracle_nn as oracle
-from .support import fail, numbers_close, require, show
 from .test_neuron import observe
 
 TRAJECTORY = {"rel": 1e-9, "abs_tol": 1e-12}

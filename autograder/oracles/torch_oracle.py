@@ -13,7 +13,7 @@ import functools
 import math
 from dataclasses import dataclass
 
-from .numeric import compiled
+from micrograd_feedback.numeric import compiled
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..result import SubmissionResult
+from micrograd_feedback.result import SubmissionResult
+
 from . import classroom, gradescope, json_report, junit, text
 
 REPORTERS: dict[str, Callable[[SubmissionResult], str]] = {

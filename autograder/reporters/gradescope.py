@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from ..result import SubmissionResult
+from micrograd_feedback.result import SubmissionResult
 
 
 def render(result: SubmissionResult) -> str:

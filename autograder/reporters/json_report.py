@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..result import SubmissionResult
+from micrograd_feedback.result import SubmissionResult
 
 # Fields that vary between runs of the same submission stay out of the JSON, so
 # that the result is the same on every run (docs/interface.md).

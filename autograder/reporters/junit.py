@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from ..result import SubmissionResult
+from micrograd_feedback.result import SubmissionResult
 
 
 def render(result: SubmissionResult) -> str:

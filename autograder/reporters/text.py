@@ -8,7 +8,7 @@ import io
 from rich.console import Console
 from rich.table import Table
 
-from ..result import SubmissionResult
+from micrograd_feedback.result import SubmissionResult
 
 
 def render(result: SubmissionResult, color: bool = False) -> str:

@@ -24,7 +24,8 @@ class Module:
         would follow the sum of all past gradients.
         """
         ### BEGIN SOLUTION
-        # Hint: set p.grad = 0 on each parameter object itself (assigning to the loop variable changes nothing).
+        # Hint: set p.grad = 0 on each parameter object itself (assigning to the loop variable
+        #       changes nothing).
         for p in self.parameters():
             p.grad = 0.0
         ### END SOLUTION
@@ -42,7 +43,8 @@ class Neuron(Module):
             raise ValueError(f"activation must be one of {ACTIVATIONS}, not {activation!r}")
         self.activation = activation
         ### BEGIN SOLUTION
-        # Hint: one *distinct* Value(random.uniform(-1, 1)) per input in self.w ([Value(...)] * nin repeats one object), and a bias self.b = Value(0.0).
+        # Hint: one *distinct* Value(random.uniform(-1, 1)) per input in self.w ([Value(...)] * nin
+        #       repeats one object), and a bias self.b = Value(0.0).
         self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
         self.b = Value(0.0)
         ### END SOLUTION
@@ -50,7 +52,8 @@ class Neuron(Module):
     def __call__(self, x):
         """The neuron's output for one input vector ``x`` (numbers or Values)."""
         ### BEGIN SOLUTION
-        # Hint: start the sum at self.b, add each w_i * x_i, then apply self.activation ("linear" applies nothing).
+        # Hint: start the sum at self.b, add each w_i * x_i, then apply self.activation ("linear"
+        #       applies nothing).
         act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
         if self.activation == "tanh":
             return act.tanh()
@@ -103,7 +106,8 @@ class MLP(Module):
         if output_activation is None:
             output_activation = activation
         ### BEGIN SOLUTION
-        # Hint: sizes = [nin] + nouts; layer i maps sizes[i] to sizes[i+1]; only the last layer uses output_activation.
+        # Hint: sizes = [nin] + nouts; layer i maps sizes[i] to sizes[i+1]; only the last layer uses
+        #       output_activation.
         sizes = [nin] + list(nouts)
         last = len(nouts) - 1
         self.layers = [

@@ -22,7 +22,8 @@ def hinge_loss(scores, labels):
     nothing; anything else costs linearly.
     """
     ### BEGIN SOLUTION
-    # Hint: for each pair compute (1 - y*s).relu() (Value arithmetic keeps it in the graph), then take the mean.
+    # Hint: for each pair compute (1 - y*s).relu() (Value arithmetic keeps it in the graph), then
+    #       take the mean.
     margins = [(1 - y * s).relu() for s, y in zip(scores, labels)]
     return sum(margins) / len(margins)
     ### END SOLUTION
@@ -52,7 +53,8 @@ def train(model, xs, ys, *, steps, lr, loss_fn=mse_loss):
     backpropagate, update.  The loss is recorded before the update.
     """
     ### BEGIN SOLUTION
-    # Hint: each step: predictions, loss = loss_fn(predictions, ys), model.zero_grad(), loss.backward(), sgd_step(...), record loss.data.
+    # Hint: each step: predictions, loss = loss_fn(predictions, ys), model.zero_grad(),
+    #       loss.backward(), sgd_step(...), record loss.data.
     history = []
     for _ in range(steps):
         predictions = [model(x) for x in xs]
@@ -68,7 +70,8 @@ def train(model, xs, ys, *, steps, lr, loss_fn=mse_loss):
 def accuracy(scores, labels):
     """The fraction of examples whose score has the sign of its label (+1/-1)."""
     ### BEGIN SOLUTION
-    # Hint: a score may be a Value or a number; count those whose sign (+1, -1, or 0 for 0) equals the label, divide by the count.
+    # Hint: a score may be a Value or a number; count those whose sign (+1, -1, or 0 for 0) equals
+    #       the label, divide by the count.
     values = [s.data if isinstance(s, Value) else s for s in scores]
     correct = sum(_sign(v) == y for v, y in zip(values, labels))
     return correct / len(values)

@@ -40,7 +40,10 @@ class Value:
     # ------------------------------------------------------------------
     def __add__(self, other):
         """``self + other``: the gradient flows unchanged to both inputs."""
-        raise NotImplementedError('Value.__add__: wrap a number in a Value, build out with _prev (self, other), and let out._backward add out.grad into both grads with +=.')
+        raise NotImplementedError(
+            'Value.__add__: wrap a number in a Value, build out with _prev (self, other), and let'
+            ' out._backward add out.grad into both grads with +=.'
+        )
 
     def __radd__(self, other):
         """``other + self`` when ``other`` is a number (e.g. ``2 + a``, ``sum()``)."""
@@ -48,7 +51,10 @@ class Value:
 
     def __mul__(self, other):
         """``self * other``: each input's gradient is the *other* input's value."""
-        raise NotImplementedError('Value.__mul__: d(a*b)/da = b and d(a*b)/db = a; multiply each by out.grad and accumulate with +=.')
+        raise NotImplementedError(
+            'Value.__mul__: d(a*b)/da = b and d(a*b)/db = a; multiply each by out.grad and '
+            'accumulate with +=.'
+        )
 
     def __rmul__(self, other):
         """``other * self`` when ``other`` is a number (e.g. ``2 * a``)."""
@@ -57,7 +63,9 @@ class Value:
     def __pow__(self, other):
         """``self ** other`` for a constant exponent (an int or a float)."""
         assert isinstance(other, (int, float)), "only int/float powers are supported"
-        raise NotImplementedError('Value.__pow__: d(x**k)/dx = k * x**(k-1); do not forget the chain factor out.grad.')
+        raise NotImplementedError(
+            'Value.__pow__: d(x**k)/dx = k * x**(k-1); do not forget the chain factor out.grad.'
+        )
 
     # ------------------------------------------------------------------
     # Negation, subtraction and division: built from the operations above,
@@ -65,7 +73,9 @@ class Value:
     # ------------------------------------------------------------------
     def __neg__(self):
         """``-self``."""
-        raise NotImplementedError('Value.__neg__: -a is a * -1, which keeps the result in the graph.')
+        raise NotImplementedError(
+            'Value.__neg__: -a is a * -1, which keeps the result in the graph.'
+        )
 
     def __sub__(self, other):
         """``self - other``."""
@@ -77,26 +87,38 @@ class Value:
 
     def __truediv__(self, other):
         """``self / other``."""
-        raise NotImplementedError('Value.__truediv__: a / b is a * b**-1, which keeps both a and b in the graph.')
+        raise NotImplementedError(
+            'Value.__truediv__: a / b is a * b**-1, which keeps both a and b in the graph.'
+        )
 
     def __rtruediv__(self, other):
         """``other / self`` when ``other`` is a number (e.g. ``2 / a``)."""
-        raise NotImplementedError('Value.__rtruediv__: mind the order: 2 / a is 2 * a**-1, not a / 2.')
+        raise NotImplementedError(
+            'Value.__rtruediv__: mind the order: 2 / a is 2 * a**-1, not a / 2.'
+        )
 
     # ------------------------------------------------------------------
     # Elementary functions: each knows its own local derivative.
     # ------------------------------------------------------------------
     def exp(self):
         """``e ** self``: its derivative is itself."""
-        raise NotImplementedError('Value.exp: d(e**x)/dx = e**x, which is out.data (not self.data).')
+        raise NotImplementedError(
+            'Value.exp: d(e**x)/dx = e**x, which is out.data (not self.data).'
+        )
 
     def tanh(self):
         """Hyperbolic tangent, defined for every finite input."""
-        raise NotImplementedError('Value.tanh: d(tanh x)/dx = 1 - tanh(x)**2; math.tanh stays finite where (e**2x - 1)/(e**2x + 1) overflows.')
+        raise NotImplementedError(
+            'Value.tanh: d(tanh x)/dx = 1 - tanh(x)**2; math.tanh stays finite where (e**2x - '
+            '1)/(e**2x + 1) overflows.'
+        )
 
     def relu(self):
         """``max(0, self)``; its derivative at exactly 0 is 0, as in PyTorch."""
-        raise NotImplementedError('Value.relu: the local gradient is 1 where out.data > 0 and 0 elsewhere (0 at exactly 0); assign out._backward.')
+        raise NotImplementedError(
+            'Value.relu: the local gradient is 1 where out.data > 0 and 0 elsewhere (0 at exactly'
+            ' 0); assign out._backward.'
+        )
 
     def sigmoid(self):
         """The logistic function 1 / (1 + e**-x), composed from other operations.
@@ -116,7 +138,10 @@ class Value:
         ``_backward`` once, outputs before inputs, so that a node's gradient
         has received every contribution before it is passed on.
         """
-        raise NotImplementedError('Value.backward: build a topological order (children before parents, each node once), set self.grad = 1, then call _backward in reverse order.')
+        raise NotImplementedError(
+            'Value.backward: build a topological order (children before parents, each node once),'
+            ' set self.grad = 1, then call _backward in reverse order.'
+        )
 
     def free_graph(self):
         """Forget how every node below this one was computed, keeping data and grad.

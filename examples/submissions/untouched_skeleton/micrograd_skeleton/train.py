@@ -10,7 +10,10 @@ from .engine import Value
 
 def mse_loss(predictions, targets):
     """Mean squared error: the MEAN of (p - t)**2 over all pairs."""
-    raise NotImplementedError('mse_loss: sum (p - t)**2 over zip(predictions, targets), then divide by the number of pairs.')
+    raise NotImplementedError(
+        'mse_loss: sum (p - t)**2 over zip(predictions, targets), then divide by the number of '
+        'pairs.'
+    )
 
 
 def hinge_loss(scores, labels):
@@ -19,7 +22,10 @@ def hinge_loss(scores, labels):
     A score on the right side of the boundary by a margin of at least 1 costs
     nothing; anything else costs linearly.
     """
-    raise NotImplementedError('hinge_loss: for each pair compute (1 - y*s).relu() (Value arithmetic keeps it in the graph), then take the mean.')
+    raise NotImplementedError(
+        'hinge_loss: for each pair compute (1 - y*s).relu() (Value arithmetic keeps it in the '
+        'graph), then take the mean.'
+    )
 
 
 def l2_regularization(parameters, alpha):
@@ -29,7 +35,9 @@ def l2_regularization(parameters, alpha):
 
 def sgd_step(parameters, lr):
     """One step of gradient descent: move each parameter against its gradient."""
-    raise NotImplementedError('sgd_step: p.data -= lr * p.grad for every parameter (minus: we go downhill).')
+    raise NotImplementedError(
+        'sgd_step: p.data -= lr * p.grad for every parameter (minus: we go downhill).'
+    )
 
 
 def train(model, xs, ys, *, steps, lr, loss_fn=mse_loss):
@@ -38,12 +46,18 @@ def train(model, xs, ys, *, steps, lr, loss_fn=mse_loss):
     Each step: predict every x, compute the loss, zero the gradients,
     backpropagate, update.  The loss is recorded before the update.
     """
-    raise NotImplementedError('train: each step: predictions, loss = loss_fn(predictions, ys), model.zero_grad(), loss.backward(), sgd_step(...), record loss.data.')
+    raise NotImplementedError(
+        'train: each step: predictions, loss = loss_fn(predictions, ys), model.zero_grad(), '
+        'loss.backward(), sgd_step(...), record loss.data.'
+    )
 
 
 def accuracy(scores, labels):
     """The fraction of examples whose score has the sign of its label (+1/-1)."""
-    raise NotImplementedError('accuracy: a score may be a Value or a number; count those whose sign (+1, -1, or 0 for 0) equals the label, divide by the count.')
+    raise NotImplementedError(
+        'accuracy: a score may be a Value or a number; count those whose sign (+1, -1, or 0 for '
+        '0) equals the label, divide by the count.'
+    )
 
 
 def _sign(x):

@@ -140,20 +140,26 @@ def describe_error(error, setup=None):
 
 
 def outputs_first(root, children):
-    """Every node below ``root`` once (by identity), each before the nodes ``children(node)``
-    says it was built from: the order in which backpropagation visits them.  Iterative, so a
-    deep graph cannot overflow the stack.  The grader's own side uses it too (this module is
+    """Every node below ``root`` once (by identity), each after every node built from it: the
+    order in which backpropagation visits them (Kahn's algorithm: a node comes out once all its
+    users have).  Iterative, so a deep graph cannot overflow the stack; a cycle (a hostile
+    ``_prev``) leaves its nodes out.  The grader's own side uses it too (this module is
     stdlib-only and self-contained, so it is the one place for it)."""
-    order, seen, stack = [], set(), [(root, False)]
-    while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-        elif id(node) not in seen:
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((child, False) for child in children(node))
-    order.reverse()
+    users, found, pending = {}, {id(root)}, [root]  # type: ignore[var-annotated]
+    while pending:  # every node below root, and how many times each is used as an input
+        for child in children(pending.pop()):
+            users[id(child)] = users.get(id(child), 0) + 1
+            if id(child) not in found:
+                found.add(id(child))
+                pending.append(child)
+    order, ready = [], [root]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for child in children(node):
+            users[id(child)] -= 1
+            if users[id(child)] == 0:
+                ready.append(child)
     return order
 
 

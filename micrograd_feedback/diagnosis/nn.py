@@ -9,9 +9,10 @@ Structure comes first: it explains every downstream symptom.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..oracles.numeric import close
+from ..numeric import close
 from ..result import Diagnosis
 from .catalogue import advice
 from .engine import Rule, first_match, register
@@ -70,19 +71,19 @@ def known_wrong_outputs(e: NnEvidence) -> str | None:
     return one_matching(e.obs.get("outputs"), e.outputs_if)
 
 
-def diagnose_nn(aspect: str, obs: dict, outputs_if: dict[str, object] | None = None,
-                shape_if: dict[str, object] | None = None) -> Diagnosis | None:
+def diagnose_nn(aspect: str, obs: dict, outputs_if: Mapping[str, object] | None = None,
+                shape_if: Mapping[str, object] | None = None) -> Diagnosis | None:
     """Name the bug behind a failed nn check (see ``NnEvidence``)."""
-    return first_match(NN_RULES, "nn", NnEvidence(aspect, obs, outputs_if or {}, shape_if or {}))
+    return first_match(NN_RULES, "nn", NnEvidence(aspect, obs, dict(outputs_if or {}), dict(shape_if or {})))
 
 
-def diagnose_loss(got: float | None, value_if: dict[str, object]) -> Diagnosis | None:
+def diagnose_loss(got: float | None, value_if: Mapping[str, object]) -> Diagnosis | None:
     """Name the bug behind a wrong loss value (e.g. ``{"mse-sum": the sum}``)."""
     key = one_matching(got, value_if)
     return advice(key) if key else None
 
 
-def diagnose_training(got: list | None, observed_if: dict[str, object]) -> Diagnosis | None:
+def diagnose_training(got: list | None, observed_if: Mapping[str, object]) -> Diagnosis | None:
     """Name the bug behind a wrong loss history or ``sgd_step`` result.
 
     ``observed_if``: bug key -> what the known wrong loop would have produced
@@ -99,7 +100,7 @@ def _all_close(got, expected, rel: float, abs_tol: float) -> bool:
             and all(close(g, e, rel=rel, abs_tol=abs_tol) for g, e in zip(got, expected)))
 
 
-def one_matching(got, hypotheses: dict[str, object] | None, rel: float = 1e-6, abs_tol: float = 1e-9) -> str | None:
+def one_matching(got, hypotheses: Mapping[str, object] | None, rel: float = 1e-6, abs_tol: float = 1e-9) -> str | None:
     """The bug whose hypothesis matches ``got``, when exactly one bug does.
 
     ``hypotheses`` maps a bug key to the expected observation (a number or a list

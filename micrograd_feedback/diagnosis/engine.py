@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..expressions import Expression
-from ..oracles.numeric import close
+from ..numeric import close
 from ..result import Diagnosis
-from ..rubric import Part
 from .catalogue import advice
 from .simulate import simulate
 
@@ -117,7 +116,8 @@ class OpEvidence:
     runs another expression in the same worker (None if it raised).
     """
 
-    part: Part
+    part: str  # the part being checked
+    members: frozenset[str]  # its members (``__add__``, ``exp``, ...): where a simulated bug goes
     expr: Expression
     inputs: dict[str, float]
     obs: dict
@@ -264,7 +264,7 @@ def one_simulated_bug(e: OpEvidence) -> str | None:
     """Exactly one catalogued gradient bug, simulated in this part's operations, gives these gradients."""
     if not e.in_graph:
         return None
-    matches = matching_simulations(e.part, e.expr.text, e.inputs, e.out_grad, e.grads, e.expected_grads)
+    matches = matching_simulations(e.part, e.members, e.expr.text, e.inputs, e.out_grad, e.grads, e.expected_grads)
     return matches[0] if len(matches) == 1 else None
 
 
@@ -297,18 +297,18 @@ def lone_relu_gradient_wrong(e: OpEvidence) -> bool:
 
 def diagnose_op(evidence: OpEvidence) -> Diagnosis | None:
     """Name the bug behind a wrong operation result, from the probe's observation."""
-    return first_match(OP_RULES, evidence.part.id, evidence)
+    return first_match(OP_RULES, evidence.part, evidence)
 
 
-def matching_simulations(part: Part, expr: str, inputs: dict, out_grad: float, grads: dict,
-                         expected: dict) -> list[str]:
+def matching_simulations(part: str, members: frozenset[str], expr: str, inputs: dict, out_grad: float,
+                         grads: dict, expected: dict) -> list[str]:
     """The simulated bugs of ``part``'s operations whose gradients the observation matches
     (and the right answer does not)."""
     matches = []
     for bug, parts in SIMULATED_BUGS.items():
-        if parts is not None and part.id not in parts:
+        if parts is not None and part not in parts:
             continue
-        wrong = simulate(bug, set(part.members), expr, inputs, out_grad)
+        wrong = simulate(bug, set(members), expr, inputs, out_grad)
         if wrong is None or all(close(wrong[k], expected[k], **GRADS) for k in expected):
             continue  # this case cannot tell the bug from the right answer
         if all(close(grads.get(k), wrong[k], **GRADS) for k in expected):
@@ -326,7 +326,7 @@ SIMULATED_BUGS: dict[str, set[str] | None] = {
 }
 
 
-def diagnose_graph(operations: dict[str, Part], expr: str, inputs: dict, obs: dict,
+def diagnose_graph(operations: dict[str, frozenset[str]], expr: str, inputs: dict, obs: dict,
                    expected_grads: dict) -> Diagnosis | None:
     """A whole expression with the student's ops and ``backward()`` came out wrong: which bug, if one fits.
 
@@ -338,10 +338,10 @@ def diagnose_graph(operations: dict[str, Part], expr: str, inputs: dict, obs: di
     observed = obs.get("grads")
     grads = observed if isinstance(observed, dict) else {}
     found = set()
-    for part in operations.values():  # a part whose simulations fit twice says nothing
-        matches = matching_simulations(part, expr, inputs, 1.0, grads, expected_grads)
+    for part, members in operations.items():  # a part whose simulations fit twice says nothing
+        matches = matching_simulations(part, members, expr, inputs, 1.0, grads, expected_grads)
         if len(matches) == 1:
-            found.add((matches[0], part.id))
+            found.add((matches[0], part))
     if len(found) == 1:
         bug, part_id = found.pop()
         return advice(bug, where=part_id)

@@ -65,6 +65,7 @@ class CheckResult:
     error: str = ""  # what stopped the check instead (an exception, a timeout, a missing file)
     diagnoses: tuple[Diagnosis, ...] = ()
     case: GradientCase | None = None
+    where: tuple[str, int] | None = None  # the student's file and line an error came from (named in ``error``)
 
     @property
     def message(self) -> str:
@@ -141,6 +142,8 @@ class SubmissionResult:
                     capped(check.ran, MAX_MESSAGE_CHARS), capped(check.expected, MAX_MESSAGE_CHARS),
                     capped(check.got, MAX_MESSAGE_CHARS), capped(check.error, MAX_MESSAGE_CHARS))
                 entry["diagnoses"] = [asdict(d) for d in check.diagnoses]
+                if check.where is not None:
+                    entry["where"] = list(check.where)
                 if check.case is not None:
                     entry["case"] = asdict(check.case)
             entry["weight"] = check.weight
@@ -176,7 +179,8 @@ class SubmissionResult:
                 weight=float(t.get("weight", 1.0)), status=t["status"], ran=t.get("ran", ""),
                 expected=t.get("expected", ""), got=t.get("got", ""), error=t.get("error", ""),
                 diagnoses=tuple(Diagnosis(**d) for d in t.get("diagnoses", [])),
-                case=GradientCase(**case) if isinstance(case, dict) else None))
+                case=GradientCase(**case) if isinstance(case, dict) else None,
+                where=(str(t["where"][0]), int(t["where"][1])) if isinstance(t.get("where"), list) else None))
         max_score = data.get("max_score", sum(p.max_score for p in parts.values()))
         return cls(parts=parts, checks=checks, max_score=float(max_score),
                    problems=dict(data.get("problems") or {}), isolation=data.get("isolation", ""),

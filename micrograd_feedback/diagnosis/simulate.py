@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..sandbox.runtime.probes import outputs_first
+from ..probes import outputs_first
 
 
 @dataclass(frozen=True)

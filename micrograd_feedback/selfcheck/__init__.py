@@ -1,0 +1,415 @@
+"""A student's public self-checks: their own code, checked in their own process, with public cases.
+
+``check_part(part, modules)`` runs the public cases of one part (``cases.py``)
+on the student's objects (``modules``: "engine", "nn", "train" -> a module or
+any object with the contract's names, e.g. a notebook's namespace) and
+returns one ``CheckResult`` per case: the same comparisons, messages and
+diagnoses as the hidden grader (``judge``, ``diagnosis``), against finite
+differences (no PyTorch needed), with no reference and no hidden case.
+``report`` shows a part's results, every distinct diagnosis included;
+``require`` raises ``SelfCheckFailed`` when the part is not fully right, so a
+test or nbgrader's Validate fails on it.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+from .. import judge, probes
+from ..diagnosis import diagnose_error, diagnose_graph, diagnose_loss, diagnose_nn, diagnose_training
+from ..judge import CheckFailure, fail, numbers_close, require, show
+from ..modules import MODULES, PARTS
+from ..numeric import close, evaluate, gradient
+from ..result import CheckResult
+from . import cases, oracle
+
+CASE_SECONDS = 10.0  # a case that runs longer is stopped (an infinite loop in the student's code)
+PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
+
+
+class SelfCheckFailed(AssertionError):
+    """A part is not fully right yet; the message names it and what failed."""
+
+
+class _Timeout(BaseException):
+    pass
+
+
+def check_part(part: str, modules: dict[str, Any], locate: Callable[[str, int], str | None] | None = None
+               ) -> list[CheckResult]:
+    """The public cases of ``part`` on the student's ``modules``; ``locate(filename, line)`` names where
+    a line of the student's code is (a notebook cell), None for a file of its own."""
+    if part not in PARTS:
+        raise KeyError(f"unknown part {part!r}; the parts are {', '.join(PARTS)}")
+    results = []
+    for name, run in _cases(part, modules):
+        results.append(_run_case(part, name, run, locate))
+    return results
+
+
+def require_part(part: str, modules: dict[str, Any], locate=None) -> str:
+    """``check_part``, and its ``report``; raises ``SelfCheckFailed`` unless every case passed."""
+    __tracebackhide__ = True  # IPython and pytest show the student the message, not the checker's frames
+    results = check_part(part, modules, locate)
+    text = report(part, results)
+    failed = [r for r in results if r.status != "passed"]
+    if failed:
+        raise SelfCheckFailed(f"{part}: {len(failed)} of {len(results)} public checks failed\n{text}")
+    return text
+
+
+def report(part: str, results: list[CheckResult]) -> str:
+    """A part's results for a student: the count, the first failure, and every other distinct diagnosis."""
+    failed = [r for r in results if r.status != "passed"]
+    title = PARTS[part].title
+    if not failed:
+        return f"{part} ({title}): all {len(results)} public checks passed"
+    lines = [f"{part} ({title}): {len(results) - len(failed)} of {len(results)} public checks passed", "",
+             f"x {failed[0].name}:"]
+    lines += ["    " + line for line in failed[0].message.splitlines()]
+    seen = set(failed[0].keys())
+    for result in failed[1:]:
+        for diagnosis in result.diagnoses:
+            if diagnosis.key not in seen:
+                seen.add(diagnosis.key)
+                lines += [f"x {result.name}:", f"    Also: {diagnosis.text()}"]
+    return "\n".join(lines)
+
+
+def modules_of_package(package: ModuleType | str = "micrograd_skeleton") -> dict[str, Any]:
+    """The student's modules of a package (``micrograd_skeleton`` by default), imported."""
+    import importlib
+
+    name = package if isinstance(package, str) else package.__name__
+    return {m: importlib.import_module(f"{name}.{m}") for m in MODULES}
+
+
+# == running one case ===================================================================
+def _run_case(part: str, name: str, run: Callable[[], None], locate) -> CheckResult:
+    try:
+        with _time_limit(CASE_SECONDS), _no_exit():
+            run()
+    except CheckFailure as failure:
+        return CheckResult(name, part, status=failure.status, ran=failure.ran, expected=failure.expected,
+                           got=failure.got, error=failure.error, diagnoses=failure.diagnoses, case=failure.case,
+                           where=failure.where)
+    except _Timeout:
+        return CheckResult(name, part, status="timeout", ran=name,
+                           error=f"Your code did not finish within {CASE_SECONDS:g} s (an infinite loop?)")
+    except (Exception, SystemExit) as error:  # noqa: BLE001 - what the student's code raised is the observation
+        kind, message = type(error).__name__, str(error)[:300]
+        where = _where(error, locate)
+        return CheckResult(name, part, status="error", ran=name,
+                           error=f"Your code raised {kind}{f' ({where})' if where else ''}: {message}",
+                           diagnoses=tuple(d for d in [diagnose_error(part, {"type": kind, "message": message})] if d))
+    return CheckResult(name, part)
+
+
+def _where(error: BaseException, locate) -> str | None:
+    """The last line of the student's code in the traceback: a cell (``locate``) or a file and line."""
+    found = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename.startswith(PACKAGE_DIR) or "/site-packages/" in frame.filename:
+            continue
+        place = locate(frame.filename, frame.lineno or 0) if locate else None
+        found = place or f"{Path(frame.filename).name}, line {frame.lineno}"
+    return found
+
+
+class _no_exit:  # noqa: N801 - a context manager used as a statement
+    """``os._exit`` raises instead while a case runs: the student's code cannot end the checking process."""
+
+    def __enter__(self):
+        import os
+
+        self.real = os._exit
+
+        def refuse(status: int = 0) -> None:
+            raise RuntimeError(f"os._exit({status}) was called")
+
+        os._exit = refuse  # type: ignore[assignment]
+        return self
+
+    def __exit__(self, *exc):
+        import os
+
+        os._exit = self.real
+        return False
+
+
+class _time_limit:  # noqa: N801 - a context manager used as a statement
+    """SIGALRM after ``seconds`` where possible (the main thread of a POSIX process), else no limit."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.active = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+    def _expired(self, signum, frame):
+        raise _Timeout()
+
+    def __enter__(self):
+        if self.active:
+            self.previous = signal.signal(signal.SIGALRM, self._expired)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def __exit__(self, *exc):
+        if self.active:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+        return False
+
+
+# == the cases of each part ===============================================================
+def _cases(part: str, modules: dict[str, Any]):
+    """(name, run) for every public case of ``part``."""
+    spec = PARTS[part]
+    if spec.operation:
+        yield from _operation_cases(part, modules)
+    elif part == "backward":
+        for name, (nodes, root) in cases.BACKWARD.items():
+            yield f"root.backward() on {name}", lambda nodes=nodes, root=root, name=name: _backward_case(
+                modules, nodes, root, name)
+    elif part == "graphs":
+        for name, (expr, inputs, published) in cases.GRAPHS.items():
+            yield f"out.backward() on {name}", lambda e=expr, i=inputs, p=published: _graph_case(modules, e, i, p)
+    else:
+        yield from globals()[f"_{part}_cases"](_state(modules))
+
+
+def _state(modules: dict[str, Any]) -> probes.State:
+    engine = modules.get("engine")
+    return probes.State(dict(modules), getattr(engine, "Value", None), None)
+
+
+def _operation_cases(part: str, modules: dict[str, Any]):
+    members = frozenset(PARTS[part].members)
+
+    def observe(expr: str, inputs: dict, out_grad: float) -> dict:
+        return probes.probe_op(_state(modules), expr, inputs, out_grad)
+
+    for case in cases.OPERATIONS[part]:
+        def run(case=case) -> None:
+            judge.check_expression(observe, part, members, case.expr, case.inputs, case.out_grad, case.swapped,
+                                   expected_grads=case.expected_grads, bug_grads=case.bug_grads)
+        yield case.name, run
+
+
+def _backward_case(modules: dict[str, Any], nodes: dict, root: str, name: str) -> None:
+    obs = probes.probe_graph_backward(_state(modules), nodes, root)
+    judge.judge_backward(obs, nodes, root, f"root.backward() on {name}, whose _backward functions the check wrote")
+
+
+def _graph_case(modules: dict[str, Any], expr: str, inputs: dict, published: dict) -> None:
+    obs = probes.probe_op(_state(modules), expr, inputs, 1.0, "student")
+    ran = f"out = {expr} with {show(inputs)}; out.backward()"
+    if not obs.get("is_value"):
+        fail(ran, "out is a Value", f"a {obs.get('type')}")
+    truth, grads = evaluate(expr, inputs), gradient(expr, inputs)
+    if not close(obs.get("data"), truth):
+        fail(ran, f"out.data = {truth:.6g}", f"out.data = {show(obs.get('data'))}")
+    got = obs.get("grads") if isinstance(obs.get("grads"), dict) else {}
+    if not all(close(got.get(k), v, rel=1e-5, abs_tol=1e-7) for k, v in grads.items()):
+        operations = {p.id: frozenset(p.members) for p in PARTS.values() if p.operation}
+        fail(ran, "grads " + show(grads), "grads " + show({k: got.get(k) for k in inputs}),
+             diagnose_graph(operations, expr, inputs, obs, grads))
+    for name, value in published.items():
+        mine = obs.get("data") if name == "out" else got.get(name)
+        if not close(mine, value, rel=0, abs_tol=5e-5):
+            fail(ran, f"{name} = {value} (as published)", f"{name} = {show(mine)}")
+
+
+# -- nn.py ----------------------------------------------------------------------------------
+def _check_forward(obs: dict, ran: str, params: oracle.Params, x: list[float], activations: list[str],
+                   upstream: list[float], x_grads: bool, wrong_activations: tuple[list[str], ...] = ()) -> None:
+    expected = oracle.forward(params, x, activations)
+    hypotheses: dict[str, object] = {
+        "bias-missing-from-forward": oracle.forward(params, x, activations, use_bias=False)}
+    if wrong_activations:  # what an MLP that mis-activates its last layer gives
+        hypotheses["mlp-last-layer"] = tuple(oracle.forward(params, x, acts) for acts in wrong_activations)
+    if not numbers_close(obs.get("outputs"), expected, rel=1e-9, abs_tol=1e-12):
+        fail(ran, f"outputs {show(expected)}", f"outputs {show(obs.get('outputs'))} (a {obs.get('type')})",
+             diagnose_nn("forward", obs, outputs_if=hypotheses))
+    want = oracle.parameter_gradients(params, x, activations, upstream)
+    if not numbers_close(obs.get("grads"), want, rel=1e-5, abs_tol=1e-7):
+        fail(ran + "; backward()", f"parameter grads {show(want)} (w..., b per neuron)", f"{show(obs.get('grads'))}",
+             diagnose_nn("gradients", obs, outputs_if=hypotheses))
+    if x_grads:
+        want_x = oracle.input_gradients(params, x, activations, upstream)
+        if not numbers_close(obs.get("x_grads"), want_x, rel=1e-5, abs_tol=1e-7):
+            fail(ran + "; backward()", f"input grads {show(want_x)}", f"{show(obs.get('x_grads'))}")
+
+
+def _check_structure(obs: dict, ran: str, count: int) -> None:
+    def why():
+        return diagnose_nn("parameters", obs)
+
+    require(obs.get("params_are_values") is True, ran, "every parameter a Value", "something else among them", why())
+    require(obs.get("n_params") == count, ran, f"{count} parameters", f"{obs.get('n_params')}", why())
+    require(obs.get("n_distinct") == count, ran, f"{count} distinct Value objects", f"{obs.get('n_distinct')}", why())
+    require(obs.get("params_in_order") is True, ran, "the neurons' w + [b], in order", "other objects or order", why())
+
+
+def _neuron_cases(state: probes.State):
+    row = cases.NEURON[0]
+    for activation in ("tanh", "relu", "linear"):
+        def run(activation=activation) -> None:
+            ran = (f"n = Neuron(3, activation={activation!r}); n.w[i].data = {show(row[:-1])}; n.b.data = "
+                   f"{show(row[-1])}; out = n(x) with x = Values {show(cases.X3)}")
+            obs = probes.probe_neuron(state, 3, activation, row, cases.X3, True)
+            require(obs.get("returns_value") is True, ran, "out is a Value", f"a {obs.get('type')}",
+                    diagnose_nn("forward", obs))
+            _check_forward(obs, ran, [[row]], cases.X3, [activation], [1.0], x_grads=True)
+        yield f"Neuron(3, activation={activation!r}): output and gradients", run
+
+    def structure() -> None:
+        obs = probes.probe_neuron(state, 4, None, None, None, False)
+        _check_structure(obs, "n = Neuron(4); n.parameters()", 5)
+    yield "Neuron(4).parameters() is w + [b]", structure
+
+
+def _layer_cases(state: probes.State):
+    def three() -> None:
+        ran = f"layer = Layer(3, 3) with the check's weights; out = layer(x) with x = {show(cases.X3)}"
+        obs = probes.probe_layer(state, 3, 3, "tanh", cases.LAYER, cases.X3, True, [1.0, -0.5, 2.0])
+        require(obs.get("returns_sequence") is True and obs.get("n_outputs") == 3, ran, "a list of 3 Values",
+                f"a {obs.get('type')} of {obs.get('n_outputs')}", diagnose_nn("forward", obs))
+        _check_forward(obs, ran, [cases.LAYER], cases.X3, ["tanh"], [1.0, -0.5, 2.0], x_grads=True)
+    yield "Layer(3, 3): outputs and gradients", three
+
+    def one() -> None:
+        ran = "layer = Layer(3, 1); out = layer(x)"
+        obs = probes.probe_layer(state, 3, 1, "tanh", cases.LAYER[:1], cases.X3, True, [1.0])
+        require(obs.get("returns_value") is True, ran, "out is a Value (a Layer of one neuron returns it itself)",
+                f"a {obs.get('type')} of {obs.get('n_outputs')}", diagnose_nn("single_output", obs))
+    yield "Layer(3, 1) returns a single Value", one
+
+    def structure() -> None:
+        obs = probes.probe_layer(state, 3, 2, "tanh", None, None, False, None)
+        _check_structure(obs, "layer = Layer(3, 2); layer.parameters()", 8)
+    yield "Layer(3, 2).parameters(): the neurons' parameters in order", structure
+
+
+def _mlp_cases(state: probes.State):
+    def forward() -> None:
+        ran = f"model = MLP(2, [3, 1]) with the check's weights; out = model(x) with x = {show(cases.X2)}"
+        obs = probes.probe_mlp(state, 2, [3, 1], "tanh", None, cases.MLP, cases.X2, True, [1.0])
+        shapes = {"mlp-last-layer": [[2, 2, 2]]}  # the last layer dropped
+        if obs.get("shape") != [[2, 2, 2], [3]]:
+            fail(ran, "layers of shape [[2, 2, 2], [3]] (inputs per neuron)", f"{show(obs.get('shape'))}",
+                 diagnose_nn("shape", obs, shape_if=shapes))
+        _check_forward(obs, ran, cases.MLP, cases.X2, ["tanh", "tanh"], [1.0], x_grads=False,
+                       wrong_activations=(["tanh", "linear"],))
+    yield "MLP(2, [3, 1]): output and gradients", forward
+
+    def linear_output() -> None:
+        ran = "model = MLP(2, [3, 1], activation='tanh', output_activation='linear'); out = model(x)"
+        obs = probes.probe_mlp(state, 2, [3, 1], "tanh", "linear", cases.MLP, cases.X2, True, [1.0])
+        _check_forward(obs, ran, cases.MLP, cases.X2, ["tanh", "linear"], [1.0], x_grads=False,
+                       wrong_activations=(["tanh", "tanh"], ["linear", "linear"]))
+    yield "MLP(..., output_activation='linear') uses it on the last layer only", linear_output
+
+    def zero_grad() -> None:
+        ran = "model = MLP(2, [3, 1]); every .grad set to 1.5; model.zero_grad()"
+        obs = probes.probe_mlp(state, 2, [3, 1], "tanh", None, None, None, False, None, grads=[1.5] * 13)
+        after = obs.get("grads_after_zero_grad")
+        require(isinstance(after, list) and len(after) == 13 and all(g == 0 for g in after), ran,
+                "every gradient 0", f"{show(after)}", diagnose_nn("zero_grad", obs))
+    yield "MLP.zero_grad() sets every gradient to 0", zero_grad
+
+
+# -- train.py --------------------------------------------------------------------------------
+def _loss_cases(state: probes.State):
+    predictions, targets = [0.5, -1.25, 2.0], [1.0, -1.0, 1.5]
+
+    def mse() -> None:
+        ran = f"mse_loss(predictions, targets) with predictions = Values {show(predictions)}, targets = {show(targets)}"
+        obs = probes.probe_loss(state, "mse_loss", predictions, targets)
+        value = oracle.mse(predictions, targets)
+        require(obs.get("is_value") is True, ran, "a Value", f"a {obs.get('type')}")
+        if not close(obs.get("data"), value, rel=1e-9):
+            fail(ran, f"loss.data = {value:.6g} (the MEAN of (p - t)**2)", f"loss.data = {show(obs.get('data'))}",
+                 diagnose_loss(obs.get("data"), {"mse-sum": oracle.mse(predictions, targets, mean=False)}))
+        want = [2 * (p - t) / len(predictions) for p, t in zip(predictions, targets)]
+        require(numbers_close(obs.get("grads"), want, rel=1e-7), ran + "; loss.backward()", f"grads {show(want)}",
+                f"{show(obs.get('grads'))}")
+    yield "mse_loss: value and gradients", mse
+
+    scores, labels = [2.0, 0.25, -0.5], [1.0, 1.0, 1.0]
+
+    def hinge() -> None:
+        ran = f"hinge_loss(scores, labels) with scores = Values {show(scores)}, labels = {show(labels)}"
+        obs = probes.probe_loss(state, "hinge_loss", scores, labels)
+        value = oracle.hinge(scores, labels)
+        require(obs.get("is_value") is True and close(obs.get("data"), value, rel=1e-9), ran,
+                f"a Value with data {value:.6g} (the MEAN of relu(1 - y*s))", f"{show(obs.get('data'))}")
+        want = [(-y if 1 - y * s > 0 else 0.0) / len(scores) for s, y in zip(scores, labels)]
+        require(numbers_close(obs.get("grads"), want, rel=1e-7), ran + "; loss.backward()", f"grads {show(want)}",
+                f"{show(obs.get('grads'))}")
+    yield "hinge_loss: value and gradients", hinge
+
+    def l2() -> None:
+        parameters = [0.5, -1.5, 2.0]
+        ran = f"l2_regularization(parameters, alpha=0.1) with parameters = Values {show(parameters)}"
+        obs = probes.probe_loss(state, "l2_regularization", parameters, None, 0.1)
+        value = 0.1 * sum(p * p for p in parameters)
+        require(obs.get("is_value") is True and close(obs.get("data"), value, rel=1e-9), ran,
+                f"a Value with data {value:.6g} (alpha * sum(p*p))", f"{show(obs.get('data'))}")
+    yield "l2_regularization: value", l2
+
+
+def _training_cases(state: probes.State):
+    def sgd() -> None:
+        data, grads, lr = [0.5, -1.0, 2.0], [1.5, -0.5, 0.25], 0.1
+        ran = f"sgd_step(ps, lr=0.1) with p.data = {show(data)}, p.grad = {show(grads)}"
+        obs = probes.probe_sgd_step(state, data, grads, lr)
+        want = [d - lr * g for d, g in zip(data, grads)]
+        if not numbers_close(obs.get("data"), want, rel=1e-12):
+            fail(ran, f"p.data = {show(want)}", f"p.data = {show(obs.get('data'))}",
+                 diagnose_training(obs.get("data"), {"sgd-wrong-sign": [d + lr * g for d, g in zip(data, grads)]}))
+    yield "sgd_step moves each parameter against its gradient", sgd
+
+    def training() -> None:
+        nn, train = state.modules["nn"], state.modules["train"]
+        model = nn.MLP(2, [3, 1])
+        for layer, rows in zip(model.layers, cases.MLP):
+            for neuron, row in zip(layer.neurons, rows):
+                for w, value in zip(neuron.w, row[:-1]):
+                    w.data = value
+                neuron.b.data = row[-1]
+        ran = "train(MLP(2, [3, 1]) with the check's weights, xs, ys, steps=3, lr=0.1) with your mse_loss"
+        history = train.train(model, [list(x) for x in cases.XS], list(cases.YS), steps=3, lr=0.1,
+                              loss_fn=train.mse_loss)
+        got = [probes.number(getattr(h, "data", h)) for h in history] if isinstance(history, (list, tuple)) else None
+        want = oracle.train(cases.MLP, cases.XS, cases.YS, 3, 0.1)
+        if not numbers_close(got, want, rel=1e-5, abs_tol=1e-8):
+            wrong = {bug: oracle.train(cases.MLP, cases.XS, cases.YS, 3, 0.1, variant)
+                     for bug, variant in (("train-no-zero-grad", "no_zero_grad"),
+                                          ("train-zero-after-backward", "zero_after_backward"),
+                                          ("sgd-wrong-sign", "wrong_sign"))}
+            fail(ran, f"losses {show(want)} (predict, loss, zero_grad, backward, sgd_step; each step)",
+                 f"losses {show(got)}", diagnose_training(got, wrong))
+    yield "train follows gradient descent step by step", training
+
+    def accuracy() -> None:
+        scores, labels = [0.5, -2.0, 1.5, -0.25], [1.0, -1.0, -1.0, 1.0]
+        ran = f"accuracy(scores, labels) with scores = {show(scores)}, labels = {show(labels)}"
+        obs = probes.probe_accuracy(state, scores, labels, False)
+        require(close(obs.get("accuracy"), 0.5, rel=1e-12), ran, "0.5", f"{show(obs.get('accuracy'))}")
+    yield "accuracy counts the right signs", accuracy
+
+
+def namespace_modules(namespace: dict[str, Any]) -> dict[str, Any]:
+    """The student's modules as one namespace (a notebook's): every module sees every name."""
+    shared = SimpleNamespace(**{k: v for k, v in namespace.items() if not k.startswith("__")})
+    return dict.fromkeys(MODULES, shared)
+
+
+__all__ = ["SelfCheckFailed", "check_part", "modules_of_package", "namespace_modules", "report",
+           "require_part"]

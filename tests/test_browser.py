@@ -1,0 +1,165 @@
+"""What a student sees, in a real browser: JupyterLab (student mode) on the release, a check cell run
+on a buggy ``Value``, and the diagnosis on the page (issue 11).
+
+Debian's ``chromium`` and ``chromium-driver`` (installed by ``tools/setup.sh`` where apt is
+available) drive JupyterLab headless through selenium; without them the test is skipped, saying why.
+Screenshots land in ``build/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SCREENSHOTS = ROOT / "build" / "screenshots"
+CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+RELU_BUG = ("            self.grad += (out.data > 0) * out.grad\n\n        out._backward = _backward",
+            "            self.grad += (out.data > 0) * out.grad\n\n        out.backward = _backward")
+
+needs_browser = pytest.mark.skipif(
+    not (CHROMIUM and DRIVER and shutil.which("jupyter-lab", path=str(BIN))),
+    reason="no headless browser here: install Debian's chromium and chromium-driver (tools/setup.sh does, as root)",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab in student mode on a copy of the release whose Value has the relu bug."""
+    tmp = tmp_path_factory.mktemp("browser")
+    course = tmp / "course"
+    course.mkdir()
+    shutil.copy(ROOT / "assignments" / "nbgrader_config.py", course)
+    shutil.copytree(ROOT / "assignments" / "source", course / "source")
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    subprocess.run([BIN / "nbgrader", "generate_assignment", "value_engine", "--create"], cwd=course, env=env,
+                   check=True, capture_output=True, timeout=300)
+    workspace = tmp / "workspace"
+    shutil.copytree(course / "release", workspace)
+    source = nbformat.read(course / "source" / "value_engine" / "value_engine.ipynb", as_version=4)
+    solutions = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
+                 if c.metadata.get("nbgrader", {}).get("solution")}
+    path = workspace / "value_engine" / "value_engine.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in solutions:
+            cell.source = solutions[grade_id].replace(*RELU_BUG)
+    nbformat.write(nb, path)
+    port = free_port()
+    settings = tmp / "settings"  # every cell rendered (no virtual scrolling), no news pop-up
+    (settings / "@jupyterlab" / "notebook-extension").mkdir(parents=True)
+    (settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
+        json.dumps({"windowingMode": "none"}))
+    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
+    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false"}))
+    lab_env = dict(env, JUPYTER_CONFIG_DIR=str(ROOT / "deploy" / "student" / "jupyter"), HOME=str(tmp),
+                   JUPYTERLAB_SETTINGS_DIR=str(settings))
+    process = subprocess.Popen(
+        [BIN / "jupyter-lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+         "--IdentityProvider.token=", "--ServerApp.password=", "--LabApp.expose_app_in_browser=True",
+         f"--ServerApp.root_dir={workspace}", "--allow-root"],
+        env=lab_env, stdout=subprocess.DEVNULL, stderr=open(tmp / "lab.log", "w"))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.5)
+    yield {"url": f"http://127.0.0.1:{port}", "log": tmp / "lab.log"}
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--window-size=1400,1000"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def wait_for(driver, condition, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.5)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SCREENSHOTS / "timeout.png"))
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@needs_browser
+def test_a_student_sees_the_diagnosis_of_their_bug_in_jupyterlab(lab, browser):
+    browser.get(f"{lab['url']}/lab/tree/value_engine/value_engine.ipynb")
+    wait_for(browser, lambda: browser.execute_script(
+        "const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+        "const kernel = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;"
+        "return kernel && kernel.status === 'idle';"), 90, "the notebook and its kernel")
+    # student mode: nbgrader's instructor tools are not there, its Validate button is
+    plugins = browser.execute_script(
+        "const app = window.jupyterapp; return ['formgrader', 'create-assignment', 'validate-assignment']"
+        ".map(p => app.isPluginActivated ? app.isPluginActivated('@jupyter/nbgrader:' + p) : null);")
+    assert plugins == [False, False, True], plugins
+    # Run All stops at relu's demonstration cell (it calls the buggy relu); then the student runs the check
+    browser.execute_script("return window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    wait_for(browser, lambda: browser.execute_script(
+        "const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;"
+        "return k.status === 'idle' && [...document.querySelectorAll('.jp-InputPrompt')]"
+        ".some(p => /\\[\\d+\\]/.test(p.innerText));"), 120, "the cells above to run")
+    browser.execute_script(
+        "const w = window.jupyterapp.shell.currentWidget;"
+        "const index = w.content.widgets.findIndex(c => c.model.sharedModel.getSource().includes('check(\"relu\")'));"
+        "w.content.activeCellIndex = index;"
+        "return window.jupyterapp.commands.execute('notebook:run-cell');")
+    find_relu = (
+        "const cells = [...document.querySelectorAll('.jp-CodeCell')];"
+        "const cell = cells.find(c => c.innerText.includes('check(\"relu\")'));"
+        "if (!cell) return null; const out = cell.querySelector('.jp-OutputArea');"
+        "return out && out.innerText.includes('backward-not-underscore') ? out.innerText : null;")
+    wait_for(browser, lambda: browser.execute_script(find_relu), 180, "the relu check's diagnosis")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    relu = browser.execute_script(
+        "const cells = [...document.querySelectorAll('.jp-CodeCell')];"
+        "const cell = cells.find(c => c.innerText.includes('check(\"relu\")'));"
+        "cell.scrollIntoView({block: 'start'}); return cell.querySelector('.jp-OutputArea').innerText;")
+    text = browser.find_element("css selector", "body").text
+    time.sleep(1)
+    browser.save_screenshot(str(SCREENSHOTS / "relu_check.png"))
+    assert "SelfCheckFailed" in text
+    assert "relu" in relu and "Cell In[" in relu and "out._backward" in relu
+    (SCREENSHOTS / "relu_check.txt").write_text(relu)
+    (SCREENSHOTS / "plugins.json").write_text(json.dumps(plugins))
