@@ -105,7 +105,8 @@ lab: $(SETUP)
 STUDENT_LAB ?= build/student-lab
 student-lab: $(SETUP)
 	@$(PYTHON) tools/course.py workspace $(STUDENT_LAB)
-	@cd $(STUDENT_LAB) && JUPYTER_CONFIG_DIR="$(CURDIR)/deploy/student/jupyter" PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+	@mkdir -p $(STUDENT_LAB)/.jupyter && cp -r deploy/student/jupyter/. $(STUDENT_LAB)/.jupyter/
+	@cd $(STUDENT_LAB) && JUPYTER_CONFIG_DIR="$(CURDIR)/$(STUDENT_LAB)/.jupyter" PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
 	  jupyter lab $(LAB_ARGS) $(ROOT_FLAG)
 
 ## student-wheel: the student distribution (skeleton, public checks, notebook helpers; no answer) in dist/

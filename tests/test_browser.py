@@ -72,7 +72,9 @@ def lab(tmp_path_factory):
     (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
     (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false"}))
-    lab_env = dict(env, JUPYTER_CONFIG_DIR=str(ROOT / "deploy" / "student" / "jupyter"), HOME=str(tmp),
+    config = tmp / "jupyter-config"  # a copy: JupyterLab writes its workspaces into its config folder
+    shutil.copytree(ROOT / "deploy" / "student" / "jupyter", config)
+    lab_env = dict(env, JUPYTER_CONFIG_DIR=str(config), HOME=str(tmp),
                    JUPYTERLAB_SETTINGS_DIR=str(settings))
     process = subprocess.Popen(
         [BIN / "jupyter-lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
