@@ -19,17 +19,31 @@ def main(argv: list[str] | None = None) -> int:
                      help="a folder with micrograd_skeleton/ or engine.py/nn.py/train.py, notebooks, or an archive")
     one.add_argument("--format", default="text", choices=sorted(_reporters()), help="report format (default text)")
     one.add_argument("--output", type=Path, help="write the report here instead of standard output")
+    one.add_argument("--assignment", help="grade one assignment of the rubric only (value_engine, neural_net)")
     many = commands.add_parser("grade-batch", help="grade every subfolder of DIR")
     many.add_argument("dir", type=Path)
     many.add_argument("--out", type=Path, required=True, help="where results, feedback and the gradebook go")
     many.add_argument("--jobs", type=int, default=None, help="parallel graders (default: the number of cores)")
     many.add_argument("--force", action="store_true", help="grade again what is already graded")
+    many.add_argument("--assignment", help="grade one assignment of the rubric only (value_engine, neural_net)")
     args = parser.parse_args(argv)
+    try:
+        rubric = _rubric(args.assignment)
+    except ValueError as error:
+        print(f"autograder: {error}", file=sys.stderr)
+        return 2
     if args.command == "grade":
-        return _grade(args)
+        return _grade(args, rubric)
     from .batch import grade_batch
 
-    return grade_batch(args.dir, args.out, jobs=args.jobs, force=args.force)
+    return grade_batch(args.dir, args.out, jobs=args.jobs, force=args.force, rubric=rubric)
+
+
+def _rubric(assignment: str | None):
+    from .rubric import load_rubric
+
+    rubric = load_rubric()
+    return rubric.for_assignment(assignment) if assignment else rubric
 
 
 def _reporters():
@@ -38,13 +52,13 @@ def _reporters():
     return REPORTERS
 
 
-def _grade(args: argparse.Namespace) -> int:
+def _grade(args: argparse.Namespace, rubric) -> int:
     from .grade import grade_result
     from .submission import UnusableSubmission
 
     try:
         # PATH is the caller's choice: a link there is followed (links inside it are not).
-        result = grade_result(args.path.resolve() if args.path.is_symlink() else args.path)
+        result = grade_result(args.path.resolve() if args.path.is_symlink() else args.path, rubric=rubric)
     except UnusableSubmission as error:
         print(f"autograder: {error}", file=sys.stderr)
         return 2
@@ -65,5 +79,15 @@ def _grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def run() -> int:
+    """``main`` with Ctrl-C as a sentence, not a traceback (a batch says how to resume itself)."""
+    try:
+        return main()
+    except KeyboardInterrupt:
+        print("\nautograder: interrupted; nothing half-written is kept, and the same command starts again",
+              file=sys.stderr)
+        return 130
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

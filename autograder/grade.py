@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from micrograd_feedback.judge import CheckFailure
+from micrograd_feedback.modules import MODULES
 from micrograd_feedback.result import CheckResult, PartResult, SubmissionResult
 
 from .context import CONTEXT_KEY, GradingContext
@@ -174,5 +175,8 @@ def build_result(rubric: Rubric, submission: Submission, checks: list[CheckResul
         score = rubric.score(part, [(c.weight, c.status == "passed") for c in mine]) if mine else 0.0
         parts[part.id] = PartResult(part.id, part.title, score, part.points, part.visibility)
         kept += mine
-    return SubmissionResult(parts=parts, checks=kept, max_score=rubric.total, problems=dict(submission.problems),
+    # Only what this rubric grades: one assignment's result never mentions the other's files.
+    problems = {k: v for k, v in submission.problems.items() if k in rubric.modules or k not in MODULES}
+    kinds = {k: v for k, v in submission.kinds.items() if k in problems}
+    return SubmissionResult(parts=parts, checks=kept, max_score=rubric.total, problems=problems, problem_kinds=kinds,
                             isolation=isolation, execution_time=round(seconds, 2))

@@ -11,7 +11,7 @@ operations, the notebooks' check cells, and the tests' part lists.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from micrograd_feedback.modules import MODULES  # the student's modules, in dependency order
@@ -45,6 +45,23 @@ class Part:
 class Rubric:
     total: float
     parts: dict[str, Part]
+    assignments: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> its student modules
+    assignment: str = ""  # set when this rubric is one assignment's (``for_assignment``)
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        """The student modules this rubric grades, in dependency order."""
+        used = {p.module for p in self.parts.values()}
+        return tuple(m for m in MODULES if m in used)
+
+    def for_assignment(self, name: str) -> Rubric:
+        """The rubric of one assignment: its modules' parts, out of their own points."""
+        if name not in self.assignments:
+            known = ", ".join(sorted(self.assignments)) or "none"
+            raise ValueError(f"no assignment {name!r} in the rubric (known: {known})")
+        modules = self.assignments[name]
+        parts = {i: p for i, p in self.parts.items() if p.module in modules}
+        return replace(self, total=sum(p.points for p in parts.values()), parts=parts, assignment=name)
 
     def part_of_check_module(self, module: str) -> Part:
         for part in self.parts.values():
@@ -104,4 +121,8 @@ def load_rubric(path: Path = RUBRIC_PATH) -> Rubric:
     total = float(data.get("total", 100))
     if abs(sum(p.points for p in parts.values()) - total) > 1e-9:
         raise ValueError(f"rubric: the parts' points add up to {sum(p.points for p in parts.values())}, not {total}")
-    return Rubric(total=total, parts=parts)
+    assignments = {name: tuple(spec["modules"]) for name, spec in data.get("assignments", {}).items()}
+    for name, modules in assignments.items():
+        if not modules or set(modules) - set(MODULES):
+            raise ValueError(f"rubric: assignment {name}: modules must be some of {MODULES}")
+    return Rubric(total=total, parts=parts, assignments=assignments)

@@ -33,6 +33,8 @@ MAX_NOTEBOOK_BYTES = 32 << 20  # a notebook with plots in its outputs is a few M
 MAX_NOTEBOOKS = 20
 PACKAGE = "micrograd_skeleton"
 FILES_NOTE = "files"  # the key of ``problems`` that lists what was not read
+# What kind of problem stopped a module being graded (the class report groups by these).
+PROBLEM_KINDS = ("missing", "refused", "undecodable", "syntax", "kit-import", "autodiff-import", "files-not-read")
 
 
 class UnusableSubmission(Exception):
@@ -50,6 +52,7 @@ class Submission:
     origin: Path
     sources: dict[str, str] = field(default_factory=dict)  # module -> source (present ones)
     problems: dict[str, str] = field(default_factory=dict)  # module (or FILES_NOTE) -> why
+    kinds: dict[str, str] = field(default_factory=dict)  # module (or FILES_NOTE) -> one of PROBLEM_KINDS
     autodiff: dict[str, list[str]] = field(default_factory=dict)  # module -> forbidden imports
     imports: set[str] = field(default_factory=set)  # modules the sources import (dotted names)
 
@@ -75,17 +78,20 @@ def load_submission(path: Path) -> Submission:
     for name in MODULES:
         if name not in raw:
             submission.problems[name] = refused.get(name) or f"{name}.py is missing: the parts it holds get no credit"
+            submission.kinds[name] = "refused" if name in refused else "missing"
             continue
         data = raw[name]
         try:
             text = decode_source(name, data) if isinstance(data, bytes) else data
         except UndecodableSource as error:
             submission.problems[name] = str(error)
+            submission.kinds[name] = "undecodable"
             continue
         submission.sources[name] = text
         tree = _parsed(name, text)
         if isinstance(tree, str):
             submission.problems[name] = tree
+            submission.kinds[name] = "syntax"
             continue
         submission.imports |= imported_modules(tree)
         imported, named = {m.split(".")[0] for m in imported_modules(tree)}, _named(tree)
@@ -96,6 +102,7 @@ def load_submission(path: Path) -> Submission:
                 f"{name}.py imports {', '.join(kit)}, the course's own reference or checking code, instead of "
                 "doing the work itself: the parts it holds get no credit"
             )
+            submission.kinds[name] = "kit-import"
             continue
         if forbidden:
             submission.autodiff[name] = forbidden
@@ -103,9 +110,11 @@ def load_submission(path: Path) -> Submission:
                 f"{name}.py imports {', '.join(forbidden)}: an automatic-differentiation library does the "
                 "work you are asked to do, so the parts it holds get no credit"
             )
+            submission.kinds[name] = "autodiff-import"
     notes = refused.get(FILES_NOTE)
     if notes:
         submission.problems[FILES_NOTE] = notes
+        submission.kinds[FILES_NOTE] = "files-not-read"
     return submission
 
 

@@ -101,6 +101,7 @@ class SubmissionResult:
     checks: list[CheckResult]
     max_score: float
     problems: dict[str, str] = field(default_factory=dict)  # module (or "files") -> why it was not graded
+    problem_kinds: dict[str, str] = field(default_factory=dict)  # the same keys -> "missing", "syntax", ...
     isolation: str = ""
     execution_time: float = 0.0
 
@@ -155,6 +156,7 @@ class SubmissionResult:
                              "visibility": p.visibility} for p in self.parts.values()},
             "tests": tests,
             "problems": {key: capped(text, MAX_MESSAGE_CHARS) for key, text in self.problems.items()},
+            "problem_kinds": dict(self.problem_kinds),
             "isolation": self.isolation,
             "execution_time": self.execution_time,
         }
@@ -183,5 +185,6 @@ class SubmissionResult:
                 where=(str(t["where"][0]), int(t["where"][1])) if isinstance(t.get("where"), list) else None))
         max_score = data.get("max_score", sum(p.max_score for p in parts.values()))
         return cls(parts=parts, checks=checks, max_score=float(max_score),
-                   problems=dict(data.get("problems") or {}), isolation=data.get("isolation", ""),
+                   problems=dict(data.get("problems") or {}), problem_kinds=dict(data.get("problem_kinds") or {}),
+                   isolation=data.get("isolation", ""),
                    execution_time=float(data.get("execution_time", 0.0)))
