@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import gc
+import hashlib
 import io
 import json
 import os
@@ -42,13 +44,20 @@ from pathlib import Path
 
 from micrograd_feedback.result import SubmissionResult
 
+from . import class_report
+from .rubric import Rubric, load_rubric
+from .staging import remove_stale
+
 SUBMISSION_TIMEOUT = 300.0  # seconds; far above the sandbox's own per-submission budget
-RESULT, FEEDBACK, ERROR = "result.json", "feedback.md", "error.txt"
+RESULT, FEEDBACK, ERROR, STAMP = "result.json", "feedback.md", "error.txt", "graded-from.json"
+REPORT = "class-report.html"
 
 
-def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None = None, force: bool = False) -> int:
+def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None = None, force: bool = False,
+                rubric: Rubric | None = None) -> int:
     """Grade every subdirectory of ``dir`` into ``out``; 0 when every submission was graded."""
     source, out = Path(dir), Path(out)
+    rubric = rubric or load_rubric()
     if not source.is_dir():
         print(f"autograder: {source} is not a directory", file=sys.stderr)
         return 2
@@ -63,33 +72,95 @@ def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None
     for stale in out.glob("*/.*.tmp"):  # half-written files of a batch that was killed
         with contextlib.suppress(OSError):
             stale.unlink()
-    todo = [s for s in submissions if force or load_result(out / s.name) is None]
+    if removed := remove_stale():
+        print(f"removed {removed} staging folder(s) left by a grader that was killed", file=sys.stderr)
+    stamps = {s.name: stamp_of(s, rubric) for s in submissions}
+    previous = {s.name: graded_stamp(out / s.name) for s in submissions}
+    todo = [s for s in submissions if force or previous[s.name] != stamps[s.name]]
+    changed = [s.name for s in todo if previous[s.name] is not None and not force]
     failures: dict[str, str] = {}
+    interrupted = False
     if todo:
-        warm_up()
-        failures = run_pool(todo, out, jobs, total=len(submissions), done=len(submissions) - len(todo))
-    write_reports(submissions, out)
+        if changed:
+            print(f"grading again {len(changed)} submission(s) whose files, rubric or grader changed since they "
+                  f"were graded: {', '.join(changed[:10])}{' ...' if len(changed) > 10 else ''}", file=sys.stderr)
+        warm_up(rubric)
+        try:
+            failures = run_pool(todo, out, jobs, rubric, stamps, total=len(submissions),
+                                done=len(submissions) - len(todo))
+        except KeyboardInterrupt:
+            interrupted = True
+    write_reports(submissions, out, rubric)
+    if interrupted:
+        left = sum(graded_stamp(out / s.name) != stamps[s.name] for s in todo)
+        print(f"\ninterrupted: {len(todo) - left} graded in this run, {left} left; the same command resumes "
+              "where it stopped", file=sys.stderr)
+        return 130
     skipped = len(submissions) - len(todo)
-    print(f"graded {len(todo) - len(failures)}, skipped {skipped} already graded, "
-          f"{len(failures)} failed; see {out / 'summary.md'}", file=sys.stderr)
+    again = f" ({len(changed)} of them again: changed since graded)" if changed else ""
+    print(f"graded {len(todo) - len(failures)}{again}, skipped {skipped} unchanged since graded, "
+          f"{len(failures)} failed; see {out / 'summary.md'} and {out / REPORT}", file=sys.stderr)
     for name, why in failures.items():
         print(f"  {name}: the grader failed: {why}", file=sys.stderr)
     return 1 if failures else 0
 
 
+def stamp_of(submission: Path, rubric: Rubric) -> dict[str, str]:
+    """What a result was graded from: the submission's content as graded, the rubric, the grader.
+
+    Resume keeps a result only while all three are the same: a student's changed file, an edited
+    rubric or check, or a new grader secret means grading again."""
+    from .submission import load_submission
+
+    try:
+        loaded = load_submission(submission)
+        content = hashlib.sha256(json.dumps([loaded.digest, sorted(loaded.problems.items())]).encode()).hexdigest()
+    except Exception as error:  # noqa: BLE001 - unreadable now: grade it again and let the grader say why
+        content = f"unreadable: {type(error).__name__}"
+    return {"submission": content, "rubric": rubric_digest(rubric), "grader": grader_digest()}
+
+
+def rubric_digest(rubric: Rubric) -> str:
+    return hashlib.sha256(repr(rubric).encode()).hexdigest()
+
+
+@functools.cache
+def grader_digest() -> str:
+    """The grading code, the reference and the secret's fingerprint (never the secret itself)."""
+    from .secret import grader_secret
+
+    digest = hashlib.sha256(hashlib.sha256(b"micrograd resume\0" + grader_secret()).digest())
+    root = Path(__file__).resolve().parent.parent
+    for package in ("autograder", "micrograd_feedback", "solutions"):
+        for path in sorted((root / package).rglob("*")):
+            if path.suffix in {".py", ".toml", ".txt"} and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def graded_stamp(folder: Path) -> dict[str, str] | None:
+    """The stamp of a submission's stored result, or None when it has no complete result."""
+    if load_result(folder) is None:
+        return None
+    try:
+        stamp = json.loads((folder / STAMP).read_text())
+    except (OSError, ValueError):
+        return {}  # graded by a kit without stamps: grade it again
+    return stamp if isinstance(stamp, dict) else {}
+
+
 # ----------------------------------------------------------------------------
 # Parent: warm up once, fork graders
 # ----------------------------------------------------------------------------
-def warm_up() -> None:
+def warm_up(rubric: Rubric) -> None:
     """Import and initialise everything a grading needs, once, before forking."""
     import importlib
 
     from . import grade as grading
-    from .rubric import load_rubric
     from .sandbox.isolation import available_level
     from .secret import grader_secret
 
-    for part in load_rubric().parts.values():
+    for part in rubric.parts.values():
         for check in part.checks:
             importlib.import_module(f"autograder.checks.{check}")
     available_level(os.environ.get("MICROGRAD_SANDBOX"))  # probe the sandbox levels once, not per child
@@ -99,12 +170,13 @@ def warm_up() -> None:
         torch.set_num_threads(1)  # no OpenMP pool in the parent: forking after one can hang the child
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         with contextlib.suppress(Exception):
-            grading.grade(grading.REFERENCE_DIR)  # every lazy import and cache, in the parent
+            grading.grade(grading.REFERENCE_DIR, rubric=rubric)  # every lazy import and cache, in the parent
     gc.collect()
     gc.freeze()  # the children's collections skip the parent's objects (and copy fewer pages)
 
 
-def run_pool(todo: list[Path], out: Path, jobs: int, total: int, done: int) -> dict[str, str]:
+def run_pool(todo: list[Path], out: Path, jobs: int, rubric: Rubric, stamps: dict[str, dict[str, str]],
+             total: int, done: int) -> dict[str, str]:
     """Grade ``todo`` in ``jobs`` forked graders; returns name -> why the grader failed."""
     from rich.console import Console
     from rich.progress import (
@@ -125,7 +197,9 @@ def run_pool(todo: list[Path], out: Path, jobs: int, total: int, done: int) -> d
         task = progress.add_task("grading", total=total, completed=done, rate="")
 
         def finished(submission: Path, why: str | None) -> None:
-            if why:
+            if not why:  # what it was graded from (computed before grading: a file changed since is regraded)
+                _write_atomic(out / submission.name / STAMP, json.dumps(stamps[submission.name]) + "\n")
+            else:
                 failures[submission.name] = why
                 if not (out / submission.name / ERROR).is_file():  # keep a grader's own traceback
                     _write_atomic(out / submission.name / ERROR, why + "\n")
@@ -133,7 +207,7 @@ def run_pool(todo: list[Path], out: Path, jobs: int, total: int, done: int) -> d
             progress.update(task, advance=1, rate=f"{count / max(time.monotonic() - started, 1e-9):.1f}/s")
 
         previous = signal.signal(signal.SIGTERM, _terminate)  # a killed batch kills its graders
-        pool = Pool(todo, out, jobs)
+        pool = Pool(todo, out, jobs, rubric)
         try:
             pool.run(finished)
         finally:
@@ -163,8 +237,8 @@ class Pool:
     RECYCLE = 100  # a fresh copy of the parent now and then: nothing accumulates (memory stays flat;
     # each fork costs a pytest collection and copy-on-write faults, so not too often)
 
-    def __init__(self, todo: list[Path], out: Path, jobs: int):
-        self.todo, self.out, self.jobs = todo, out, jobs
+    def __init__(self, todo: list[Path], out: Path, jobs: int, rubric: Rubric):
+        self.todo, self.out, self.jobs, self.rubric = todo, out, jobs, rubric
         self.queue = list(range(len(todo)))
         self.graders: dict[int, Grader] = {}
 
@@ -278,12 +352,12 @@ class Pool:
             devnull = os.open(os.devnull, os.O_RDWR)
             for fd in (0, 1, 2):
                 os.dup2(devnull, fd)
-            _serve(self.todo, self.out, task_read, answer_write)
+            _serve(self.todo, self.out, self.rubric, task_read, answer_write)
         finally:
             os._exit(0)
 
 
-def _serve(todo: list[Path], out: Path, tasks: int, answers: int) -> None:
+def _serve(todo: list[Path], out: Path, rubric: Rubric, tasks: int, answers: int) -> None:
     """Grade the submissions the parent sends, in one pytest session; answer a line after each."""
     from .grade import grade_each
 
@@ -309,7 +383,7 @@ def _serve(todo: list[Path], out: Path, tasks: int, answers: int) -> None:
                 _write_atomic(out / submission.name / ERROR, "".join(traceback.format_exception(failure, limit=8)))
         os.write(answers, b"done\n")
 
-    grade_each(assigned(), done)
+    grade_each(assigned(), done, rubric=rubric)
 
 
 def _terminate(signum, frame):
@@ -336,8 +410,9 @@ def record(submission: Path, folder: Path, result: SubmissionResult) -> None:
     from . import feedback
 
     folder.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(FileNotFoundError):
-        (folder / ERROR).unlink()
+    for stale in (ERROR, STAMP):  # the parent stamps the new result once it is complete
+        with contextlib.suppress(FileNotFoundError):
+            (folder / stale).unlink()
     try:
         text = feedback.render(submission.name, result, folder)
     except Exception:  # noqa: BLE001 - feedback is a courtesy; the result must still land
@@ -368,12 +443,9 @@ def load_result(folder: Path) -> dict | None:
 # ----------------------------------------------------------------------------
 # Gradebook and summary
 # ----------------------------------------------------------------------------
-def write_reports(submissions: list[Path], out: Path) -> None:
+def write_reports(submissions: list[Path], out: Path, rubric: Rubric) -> None:
     from micrograd_feedback.diagnosis import BUGS
 
-    from .rubric import load_rubric
-
-    rubric = load_rubric()
     parts = list(rubric.parts)
     results = {s.name: load_result(out / s.name) for s in submissions}
     buffer = io.StringIO()
@@ -421,8 +493,14 @@ def write_reports(submissions: list[Path], out: Path) -> None:
     failed = [n for n, r in results.items() if r is None]
     if failed:
         lines += ["", "## Not graded (the grader failed; re-run to retry)", ""]
-        for name in failed:
-            why = (out / name / ERROR)
-            reason = why.read_text(errors="replace").strip().splitlines()[-1:] if why.is_file() else ["not graded yet"]
-            lines.append(f"- {name}: {reason[0][:200] if reason else ''}")
+        lines += [f"- {name}: {_failure_reason(out / name)}" for name in failed]
     _write_atomic(out / "summary.md", "\n".join(lines) + "\n")
+    _write_atomic(out / REPORT, class_report.render(
+        {n: SubmissionResult.from_json(r) if r is not None else None for n, r in results.items()},
+        {n: _failure_reason(out / n) for n in failed}, rubric))
+
+
+def _failure_reason(folder: Path) -> str:
+    why = folder / ERROR
+    lines = why.read_text(errors="replace").strip().splitlines() if why.is_file() else []
+    return lines[-1][:200] if lines else "not graded yet"

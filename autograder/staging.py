@@ -7,6 +7,7 @@ levels' ``scratch/`` lives.  Removed when grading ends.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -24,9 +25,12 @@ PROBES = PACKAGE_DIR.parent / "micrograd_feedback" / "probes.py"  # stdlib only:
 REFERENCE_DIR = PACKAGE_DIR.parent / "solutions"
 
 
+STAGING_PREFIX = "micrograd-grade-"  # then the grader's pid: a folder whose grader is gone is stale
+
+
 @contextmanager
 def staged(submission: Submission) -> Iterator[Layout]:
-    layout = Layout(Path(tempfile.mkdtemp(prefix="micrograd-grade-", dir=staging_dir())))
+    layout = Layout(Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=staging_dir())))
     try:
         shutil.copytree(RUNTIME_DIR, layout.runtime, ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copy(PROBES, layout.runtime / "probes.py")
@@ -38,3 +42,28 @@ def staged(submission: Submission) -> Iterator[Layout]:
         yield layout
     finally:
         shutil.rmtree(layout.root, ignore_errors=True)
+
+
+def remove_stale() -> int:
+    """Remove staging folders whose grader died without cleaning up (``kill -9``); how many."""
+    removed = 0
+    for folder in Path(staging_dir() or tempfile.gettempdir()).glob(f"{STAGING_PREFIX}*"):
+        owner = folder.name.removeprefix(STAGING_PREFIX).split("-", 1)[0]
+        try:
+            mine = folder.lstat().st_uid == os.geteuid() and folder.is_dir() and not folder.is_symlink()
+        except OSError:
+            continue
+        if mine and owner.isdigit() and not _alive(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,190 @@
+"""The class at a glance: ``class-report.html`` beside the gradebook, written by ``grade-batch``.
+
+One self-contained page (inline SVG and CSS, nothing fetched): the score
+histogram, a part x diagnosis heatmap, a "needs attention" list linking each
+student's feedback, and the class's most common bugs with one example each.
+Charts are drawn with matplotlib when it is installed (the course extra); without it the
+page keeps its tables and says how to get the charts.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from collections import Counter
+from dataclasses import dataclass
+
+from micrograd_feedback.result import SubmissionResult
+
+from .rubric import Rubric
+
+# What each kind of problem is called in the needs-attention list (autograder/submission.py's kinds).
+PROBLEM_LABELS = {
+    "missing": "missing {module}.py",
+    "refused": "{module}.py not read (a link or special file)",
+    "undecodable": "{module}.py undecodable",
+    "syntax": "syntax error in {module}.py",
+    "kit-import": "{module}.py imports the course's own code",
+    "autodiff-import": "{module}.py imports an autodiff library",
+    "files-not-read": "some files not read",
+}
+
+
+@dataclass(frozen=True)
+class Attention:
+    """One student the instructor should look at, and why."""
+
+    name: str
+    score: float | None  # None: the grader failed on it
+    reasons: tuple[str, ...]
+
+
+def needs_attention(results: dict[str, SubmissionResult | None], errors: dict[str, str],
+                    rubric: Rubric) -> list[Attention]:
+    """Submissions with a zero, a timeout, a problem that cost a whole module, or no grade at all."""
+    found = []
+    for name, result in results.items():
+        if result is None:
+            found.append(Attention(name, None, (f"not graded: {errors.get(name, 'the grader failed')}",)))
+            continue
+        reasons = []
+        if result.score == 0:
+            reasons.append("score 0")
+        for module, kind in sorted(result.problem_kinds.items()):
+            label = PROBLEM_LABELS.get(kind, kind)
+            reasons.append(label.format(module=module))
+        timed_out = sorted({c.part for c in result.checks if c.status == "timeout"})
+        if timed_out:
+            reasons.append(f"timed out in {', '.join(timed_out)}")
+        if reasons:
+            found.append(Attention(name, result.score, tuple(reasons)))
+    return sorted(found, key=lambda a: (a.score is not None, a.score or 0.0, a.name))
+
+
+def _svg(figure) -> str:
+    """A matplotlib figure as inline SVG (its XML header dropped)."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(figure)
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]
+
+
+def histogram_svg(scores: list[float], max_score: float) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6.4, 2.8))
+    bins = [max_score * i / 20 for i in range(21)]
+    axes.hist(scores, bins=bins, color="#4c72b0", edgecolor="white")
+    axes.set_xlabel(f"score (out of {max_score:g})")
+    axes.set_ylabel("submissions")
+    axes.set_xlim(0, max_score)
+    from matplotlib.ticker import MaxNLocator
+
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure)
+
+
+def heatmap_svg(counts: dict[tuple[str, str], int], parts: list[str], keys: list[str]) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    grid = [[counts.get((part, key), 0) for key in keys] for part in parts]
+    figure, axes = plt.subplots(figsize=(1.2 + 0.55 * len(keys), 0.9 + 0.38 * len(parts)))
+    image = axes.imshow(grid, cmap="Reds", aspect="auto", vmin=0)
+    axes.set_xticks(range(len(keys)), keys, rotation=60, ha="right", fontsize=8)
+    axes.set_yticks(range(len(parts)), parts, fontsize=8)
+    for i, row in enumerate(grid):
+        for j, value in enumerate(row):
+            if value:
+                axes.text(j, i, str(value), ha="center", va="center", fontsize=7,
+                          color="white" if value > max(map(max, grid)) / 2 else "black")
+    figure.colorbar(image, ax=axes, label="submissions")
+    return _svg(figure)
+
+
+def render(results: dict[str, SubmissionResult | None], errors: dict[str, str], rubric: Rubric) -> str:
+    """The page, from every submission's result (None where the grader failed)."""
+    from micrograd_feedback.diagnosis import BUGS
+
+    graded = {n: r for n, r in results.items() if r is not None}
+    scores = [r.score for r in graded.values()]
+    parts = list(rubric.parts)
+    per_cell: Counter[tuple[str, str]] = Counter()
+    per_key: Counter[str] = Counter()
+    example: dict[str, tuple[str, str]] = {}
+    for name, result in sorted(graded.items()):
+        seen: set[tuple[str, str]] = set()
+        for check in result.failed():
+            for key in check.keys():
+                seen.add((check.part, key))
+                example.setdefault(key, (name, check.message))
+        per_cell.update(seen)
+        per_key.update({key for _, key in seen})
+    keys = [key for key, _ in per_key.most_common(20)]
+    attention = needs_attention(results, errors, rubric)
+
+    try:
+        histogram = histogram_svg(scores, rubric.total) if scores else "<p>No submission was graded.</p>"
+        heatmap = heatmap_svg(per_cell, parts, keys) if keys else "<p>No diagnosis in this class.</p>"
+    except ImportError:
+        histogram = heatmap = "<p>Install matplotlib (<code>pip install -e '.[course]'</code>) for the charts.</p>"
+
+    e = html.escape
+    mean = sum(scores) / len(scores) if scores else 0.0
+    full = sum(s >= rubric.total - 1e-9 for s in scores)
+    title = f"Class report{f' ({rubric.assignment})' if rubric.assignment else ''}"
+    rows = []
+    for item in attention:
+        link = f'<a href="{e(item.name)}/feedback.md">{e(item.name)}</a>'
+        score = "—" if item.score is None else f"{item.score:g}"
+        rows.append(f"<tr><td>{link}</td><td class=n>{score}</td><td>{e('; '.join(item.reasons))}</td></tr>")
+    bugs = []
+    for key in keys:
+        name, message = example[key]
+        bugs.append(f"<tr><td><code>{e(key)}</code></td><td class=n>{per_key[key]}</td><td>{e(BUGS.get(key, ''))}"
+                    f"</td><td><a href=\"{e(name)}/feedback.md\">{e(name)}</a><pre>{e(message[:600])}</pre></td></tr>")
+    part_rows = []
+    for part in parts:
+        points = rubric.parts[part].points
+        got = [r.parts[part].score for r in graded.values() if part in r.parts]
+        passed = sum(s >= points - 1e-9 for s in got)
+        part_rows.append(f"<tr><td>{e(part)}</td><td class=n>{points:g}</td>"
+                         f"<td class=n>{(sum(got) / len(got) if got else 0):.2f}</td>"
+                         f"<td class=n>{(100 * passed / len(got) if got else 0):.0f} %</td></tr>")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; padding: 0 1em; color: #222; }}
+table {{ border-collapse: collapse; margin: 1em 0; }}
+td, th {{ border-bottom: 1px solid #ddd; padding: .3em .6em; text-align: left; vertical-align: top; }}
+td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
+pre {{ white-space: pre-wrap; font-size: .8em; margin: .3em 0; max-width: 50em; }}
+svg {{ max-width: 100%; height: auto; }}
+</style></head><body>
+<h1>{e(title)}</h1>
+<p id="overview">{len(graded)} of {len(results)} submissions graded; mean {mean:.1f} / {rubric.total:g};
+full marks {full}; needing attention {len(attention)}.</p>
+<h2 id="histogram">Score distribution</h2>
+{histogram}
+<h2 id="needs-attention">Needs attention</h2>
+{"<table><tr><th>Submission</th><th>Score</th><th>Why</th></tr>" + "".join(rows) + "</table>" if rows
+ else "<p>Nobody: no zero, timeout, missing file or unreadable module.</p>"}
+<h2 id="parts">Parts</h2>
+<table><tr><th>Part</th><th>Points</th><th>Mean</th><th>Full marks</th></tr>{"".join(part_rows)}</table>
+<h2 id="heatmap">Which bugs, in which part</h2>
+{heatmap}
+<h2 id="bugs">Most common bugs</h2>
+{"<table><tr><th>Diagnosis</th><th>Submissions</th><th>Meaning</th><th>One example</th></tr>" + "".join(bugs)
+ + "</table>" if bugs else "<p>None.</p>"}
+</body></html>
+"""
+
