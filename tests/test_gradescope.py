@@ -23,8 +23,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from deploy import intake
 from deploy.gradescope import build as gs_build
-from deploy.gradescope import run as gs_run
 from deploy.gradescope.results import problems
 
 pytestmark = pytest.mark.slow  # end to end: the fast lane (make test-fast) leaves it out
@@ -310,7 +310,7 @@ def test_an_upload_with_nothing_to_grade_gets_a_clear_zero(gradescope):
     (gradescope / "submission" / "answers.pdf").write_bytes(b"%PDF-1.4 not code")
     results = run_autograder(gradescope)
     assert results["score"] == 0
-    assert gs_run.NOTHING_FOUND in results["output"] and "answers.pdf" in results["output"]
+    assert intake.NOTHING_FOUND in results["output"] and "answers.pdf" in results["output"]
 
 
 def test_results_are_written_when_the_grader_itself_breaks(gradescope):
@@ -321,7 +321,7 @@ def test_results_are_written_when_the_grader_itself_breaks(gradescope):
     (gradescope / "results" / "results.json").write_text('{"score": 100}')  # stale: must not survive
     results = run_autograder(gradescope)
     assert results["score"] == 0
-    assert results["tests"][0]["output"] == gs_run.INTERNAL_ERROR
+    assert results["tests"][0]["output"] == intake.INTERNAL_ERROR
 
 
 def test_results_are_written_when_python_is_missing(gradescope):
@@ -335,7 +335,7 @@ def test_results_are_written_when_grading_times_out(gradescope):
     submit_reference(gradescope / "submission")
     results = run_autograder(gradescope, GRADE_TIMEOUT="0.2")
     assert results["score"] == 0
-    assert results["tests"][0]["output"] == gs_run.INTERNAL_ERROR
+    assert results["tests"][0]["output"] == intake.INTERNAL_ERROR
     # The driver stages submissions in <tmp>/gradescope-*; the grader's command line names that folder.
     pattern = f"autograder grade {tempfile.gettempdir()}/gradescope-"
     leftovers = subprocess.run(["pgrep", "-f", pattern], check=False, capture_output=True, text=True)
@@ -367,7 +367,7 @@ def test_staging_refuses_to_unpack_outside_and_skips_links(tmp_path):
         archive.writestr("/abs.py", "x = 1")
         archive.writestr("ok/engine.py", "x = 1")
     (submission / "link.py").symlink_to("/etc/passwd")
-    gs_run.stage(submission, staging)
+    intake.stage(submission, staging)
     assert not (tmp_path / "escaped.py").exists() and not list(tmp_path.rglob("escaped.py"))
     assert (staging / "evil" / "ok" / "engine.py").read_text() == "x = 1"
     assert not (staging / "link.py").exists()
@@ -375,14 +375,14 @@ def test_staging_refuses_to_unpack_outside_and_skips_links(tmp_path):
 
 
 def test_staging_caps_an_archive_bomb(tmp_path, monkeypatch):
-    monkeypatch.setattr(gs_run, "MAX_BYTES", 1024 * 1024)
+    monkeypatch.setattr(intake, "MAX_BYTES", 1024 * 1024)
     submission, staging = tmp_path / "submission", tmp_path / "staging"
     submission.mkdir()
     staging.mkdir()
     with zipfile.ZipFile(submission / "bomb.zip", "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("zeros.bin", b"\0" * (4 * 1024 * 1024))
-    with pytest.raises(gs_run.StagingError):
-        gs_run.stage(submission, staging)
+    with pytest.raises(intake.StagingError):
+        intake.stage(submission, staging)
 
 
 def test_locate_prefers_a_repository_then_modules_then_notebooks(tmp_path):
@@ -390,15 +390,15 @@ def test_locate_prefers_a_repository_then_modules_then_notebooks(tmp_path):
     (tmp_path / "repo" / "micrograd_skeleton" / "engine.py").write_text("")
     (tmp_path / "loose").mkdir()
     (tmp_path / "loose" / "engine.py").write_text("")
-    assert gs_run.locate(tmp_path).path == tmp_path / "repo"
+    assert intake.locate(tmp_path).path == tmp_path / "repo"
     shutil.rmtree(tmp_path / "repo")
-    assert gs_run.locate(tmp_path).path == tmp_path / "loose"
+    assert intake.locate(tmp_path).path == tmp_path / "loose"
     shutil.rmtree(tmp_path / "loose")
     (tmp_path / "nb").mkdir()
     (tmp_path / "nb" / "micrograd.ipynb").write_text("{}")
-    assert gs_run.locate(tmp_path).path == tmp_path / "nb"
+    assert intake.locate(tmp_path).path == tmp_path / "nb"
     shutil.rmtree(tmp_path / "nb")
-    assert gs_run.locate(tmp_path) is None
+    assert intake.locate(tmp_path) is None
 
 
 def test_the_validator_catches_what_gradescope_rejects():

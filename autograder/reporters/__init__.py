@@ -11,12 +11,13 @@ from collections.abc import Callable
 
 from micrograd_feedback.result import SubmissionResult
 
-from . import classroom, gradescope, json_report, junit, text
+from . import gradescope, json_report, junit, markdown, prairielearn, text
 
 REPORTERS: dict[str, Callable[[SubmissionResult], str]] = {
     "text": text.render,
     "json": json_report.render,
     "gradescope": gradescope.render,
     "junit": junit.render,
-    "classroom": lambda result: classroom.render(result.to_json()),  # legacy: GitHub Classroom is gone
+    "markdown": markdown.render,
+    "prairielearn": prairielearn.render,
 }

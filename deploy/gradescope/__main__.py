@@ -18,13 +18,14 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="build Gradescope's autograder.zip")
     build.add_argument("--out", type=Path, default=Path("build/autograder.zip"))
+    build.add_argument("--assignment", help="grade one assignment of the rubric only (value_engine, neural_net)")
     commands.add_parser("run", help="grade /autograder/submission (inside Gradescope's container)")
     args = parser.parse_args(argv)
     from deploy.gradescope.build import build as build_zip
     from deploy.gradescope.build import files
 
-    out = build_zip(args.out)
-    print(f"wrote {out} ({out.stat().st_size // 1024} kB, {len(files())} files): upload it as the "
+    out = build_zip(args.out, args.assignment)
+    print(f"wrote {out} ({out.stat().st_size // 1024} kB, {len(files(args.assignment))} files): upload it as the "
           "assignment's autograder (docs/gradescope.md)")
     return 0
 

@@ -6,6 +6,7 @@ Layout of the zip (Gradescope extracts it to ``/autograder/source``)::
     run_autograder        grades one submission (Gradescope copies it to /autograder/)
     requirements.txt      the grader's Python dependencies, from pyproject.toml, without torch
     torch-requirement.txt the pinned CPU PyTorch, installed first from PyTorch's CPU index
+    assignment.txt        (with --assignment) the one assignment of the rubric this zip grades
     autograder/ solutions/ micrograd_skeleton/ deploy/   the grader and what it imports
 
 The zip is reproducible: sorted entries, fixed timestamps, fixed modes, so the
@@ -14,39 +15,15 @@ same commit builds the same bytes.
 
 from __future__ import annotations
 
-import importlib.metadata
-import re
-import tomllib
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from deploy.bundle import package_files, requirements, torch_requirement
+
 HERE = Path(__file__).resolve().parent
 # 1980-01-01, the earliest time a zip can store: the same bytes on every build.
 EPOCH = (1980, 1, 1, 0, 0, 0)
-EXCLUDED_PARTS = frozenset({"__pycache__", ".pytest_cache", ".hypothesis", ".ipynb_checkpoints"})
-DEFAULT_TORCH = "torch==2.13.0"
-
-
-def packages() -> list[str]:
-    """The kit's packages (pyproject's [tool.setuptools] list) plus ``deploy`` for the driver."""
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    names = list(config["tool"]["setuptools"]["packages"])
-    return sorted({*names, "deploy"})
-
-
-def requirements() -> list[str]:
-    """pyproject's dependencies without torch, which setup.sh installs from the CPU index first."""
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    return [d for d in config["project"]["dependencies"] if re.split(r"[<>=!~ \[;]", d, maxsplit=1)[0] != "torch"]
-
-
-def torch_requirement() -> str:
-    """The PyTorch tested here, pinned (without a local tag such as ``+cpu``)."""
-    try:
-        return "torch==" + importlib.metadata.version("torch").split("+")[0]
-    except importlib.metadata.PackageNotFoundError:
-        return DEFAULT_TORCH
+ASSIGNMENT_FILE = "assignment.txt"  # present when the zip grades one assignment of the rubric
 
 
 def _entry(name: str, mode: int) -> zipfile.ZipInfo:
@@ -56,32 +33,31 @@ def _entry(name: str, mode: int) -> zipfile.ZipInfo:
     return info
 
 
-def files() -> dict[str, tuple[bytes, int]]:
-    """Every entry of the zip: name -> (content, mode)."""
+def files(assignment: str | None = None) -> dict[str, tuple[bytes, int]]:
+    """Every entry of the zip: name -> (content, mode).  With ``assignment``, the zip grades that
+    assignment of the rubric only (``assignment.txt``)."""
     entries: dict[str, tuple[bytes, int]] = {
         "setup.sh": ((HERE / "setup.sh").read_bytes(), 0o755),
         "run_autograder": ((HERE / "run_autograder").read_bytes(), 0o755),
         "requirements.txt": (("\n".join(requirements()) + "\n").encode(), 0o644),
         "torch-requirement.txt": ((torch_requirement() + "\n").encode(), 0o644),
     }
-    for package in packages():
-        directory = ROOT / package
-        if not directory.is_dir():
-            raise FileNotFoundError(f"package {package}/ listed in pyproject.toml is missing")
-        for path in sorted(directory.rglob("*")):
-            relative = path.relative_to(ROOT)
-            if not path.is_file() or path.suffix in {".pyc", ".pyo"} or EXCLUDED_PARTS & set(relative.parts):
-                continue
-            entries[relative.as_posix()] = (path.read_bytes(), 0o644)
+    entries.update({name: (content, 0o644) for name, content in package_files().items()})
+    if assignment:
+        entries[ASSIGNMENT_FILE] = ((assignment + "\n").encode(), 0o644)
     return entries
 
 
-def build(out: Path) -> Path:
+def build(out: Path, assignment: str | None = None) -> Path:
     """Write the zip to ``out`` and return it."""
+    if assignment:
+        from autograder.rubric import load_rubric
+
+        load_rubric().for_assignment(assignment)  # an unknown name fails here, not in Gradescope
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_suffix(out.suffix + ".tmp")
     with zipfile.ZipFile(temporary, "w") as archive:
-        for name, (content, mode) in sorted(files().items()):
+        for name, (content, mode) in sorted(files(assignment).items()):
             archive.writestr(_entry(name, mode), content)
     temporary.replace(out)
     return out

@@ -13,6 +13,8 @@ import json
 import math
 from typing import Any
 
+from deploy.intake import DEFAULT_MAX_SCORE  # used only when grading failed before the total was known
+
 VISIBILITIES = frozenset({"hidden", "after_due_date", "after_published", "visible"})
 OUTPUT_FORMATS = frozenset({"text", "html", "simple_format", "md", "ansi"})
 STATUSES = frozenset({"passed", "failed"})
@@ -26,9 +28,6 @@ TEST_KEYS = frozenset({
     "tags", "visibility", "extra_data",
 })
 
-# The contract's default rubric total; used only when grading failed before the
-# grader could say what the total is.
-DEFAULT_MAX_SCORE = 100.0
 
 
 def _is_number(value: Any) -> bool:
