@@ -44,19 +44,32 @@ bench: $(SETUP)
 clean:
 	rm -rf $(VENV) build
 
-## gradescope: build Gradescope's autograder.zip (docs/gradescope.md)
-GRADESCOPE_ZIP ?= build/autograder.zip
-.PHONY: gradescope
-gradescope: $(SETUP)
-	@$(PYTHON) -m deploy.gradescope build --out $(GRADESCOPE_ZIP)
+## Grading platforms (docs/gradescope.md, docs/prairielearn.md, docs/classroom.md).  ASSIGNMENT=value_engine
+## (or neural_net) grades that assignment of the rubric only.
+.PHONY: bundle gradescope prairielearn classroom50 github-template
 
-## classroom: the GitHub Classroom student template and the grader bundle (docs/classroom.md)
-CLASSROOM_DIR ?= build/classroom-template
-.PHONY: classroom
-classroom: $(SETUP)
-	@rm -rf $(CLASSROOM_DIR)
-	@$(PYTHON) -m deploy.classroom template --out $(CLASSROOM_DIR)
-	@$(PYTHON) -m deploy.classroom bundle --out build/micrograd-grader.tar.gz
+## bundle: the private grader bundle a CI fetches and verifies (prints its sha256)
+bundle: $(SETUP)
+	@$(PYTHON) -m deploy.bundle --out build/private
+
+## gradescope: Gradescope's autograder.zip
+GRADESCOPE_ZIP ?= build/autograder$(if $(ASSIGNMENT),-$(ASSIGNMENT)).zip
+gradescope: $(SETUP)
+	@$(PYTHON) -m deploy.gradescope build --out $(GRADESCOPE_ZIP) $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT))
+
+## prairielearn: the grading image recipe (public) and the course files (private) for PrairieLearn
+prairielearn: $(SETUP)
+	@$(PYTHON) -m deploy.prairielearn build --out build/prairielearn
+
+## classroom50: Classroom 50's autograders/<slug>/ folders; BUNDLE= where runners fetch the private bundle
+classroom50: $(SETUP)
+	@$(PYTHON) -m deploy.classroom50 build --out build/classroom50 $(if $(BUNDLE),--bundle $(BUNDLE))
+
+## github-template: the student template repository for plain GitHub Actions (and the bundle it pins)
+GITHUB_TEMPLATE ?= build/github-template
+github-template: $(SETUP)
+	@rm -rf $(GITHUB_TEMPLATE)
+	@$(PYTHON) -m deploy.github template --out $(GITHUB_TEMPLATE) $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT))
 
 ## The nbgrader course in assignments/ (docs/nbgrader.md).  nbgrader runs from
 ## assignments/, with the venv first on PATH (it calls `alembic` for the gradebook).

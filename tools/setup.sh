@@ -20,6 +20,10 @@ need=()
 command -v dot >/dev/null || need+=(graphviz)
 command -v bwrap >/dev/null || need+=(bubblewrap)
 [ -x /usr/bin/python3 ] || need+=(python3)
+# Fresh environments from Debian's python3 (the CI runner's trusted step, Gradescope's setup.sh),
+# and sudo for the test that plays a GitHub runner's non-root user.
+/usr/bin/python3 -c "import ensurepip" 2>/dev/null || need+=(python3-venv)
+command -v sudo >/dev/null || need+=(sudo)
 # A real browser for the tests of what students see (Debian's Chromium and its driver).
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
