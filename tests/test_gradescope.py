@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -409,3 +410,65 @@ def test_the_validator_catches_what_gradescope_rejects():
     assert problems({**good, "tests": [{"name": "a", "score": True}]})
     assert problems({**good, "tests": [{"name": "a", "score": 1, "visibility": "later"}]})
     assert problems({"tests": [{"name": "a"}]}), "a score is needed somewhere"
+
+
+# -- setup.sh for real -------------------------------------------------------------------------
+
+@pytest.mark.skipif(not IS_ROOT or not shutil.which("apt-get") or not Path("/usr/bin/python3").exists(),
+                    reason="setup.sh installs system packages: needs root with apt-get, as in Gradescope's image")
+def test_setup_sh_installs_for_real_and_every_kind_of_upload_is_graded(gradescope, tmp_path):
+    """setup.sh, every step, as Gradescope runs it (root, a bare PATH without this project's Python): Debian
+    packages, a new venv from the system's python3 with the pinned CPU torch from the package index, then
+    run_autograder on a zipped repository, loose files and a notebook upload."""
+    env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(tmp_path / "home"),
+           "AUTOGRADER_ROOT": str(gradescope), "TORCH_INDEX": "", "LANG": "C.UTF-8"}
+    started = time.monotonic()
+    done = subprocess.run(["bash", str(gradescope / "source" / "setup.sh")], cwd=gradescope / "source", env=env,
+                          capture_output=True, text=True, timeout=1800)
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0, done.stdout + done.stderr
+    venv = gradescope / "venv"
+    size = subprocess.run(["du", "-sh", str(venv)], capture_output=True, text=True).stdout.split()[0]
+    print(f"\nsetup.sh: {elapsed:.0f} s; venv {size}")
+    installed = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "list", "--format=freeze"],
+                               capture_output=True, text=True, check=True).stdout.lower()
+    assert "torch==" in installed and not any(name in installed for name in ("nbgrader", "jupyterlab", "scikit"))
+    assert Path(os.path.realpath(venv / "bin" / "python")).is_relative_to("/usr/bin")
+
+    def grade(upload) -> dict:
+        shutil.rmtree(gradescope / "submission")
+        (gradescope / "submission").mkdir()
+        upload(gradescope / "submission")
+        return run_autograder(gradescope, python=str(venv / "bin" / "python"))
+
+    def zipped_repository(folder: Path) -> None:
+        repository = tmp_path / "repo" / "micrograd-assignment"
+        shutil.copytree(ROOT / "examples/submissions/relu_bug", repository, dirs_exist_ok=True)
+        shutil.copy(shutil.make_archive(str(tmp_path / "upload"), "zip", root_dir=tmp_path / "repo"),
+                    folder / "submission.zip")
+
+    relu_bug = grade(zipped_repository)
+    assert by_name(relu_bug)[rubric_titles()["relu"]]["score"] == 0
+    assert relu_bug["extra_data"]["isolation"]
+    assert grade(submit_reference)["score"] == pytest.approx(100)
+    notebook = ROOT / "assignments" / "source" / "value_engine" / "value_engine.ipynb"
+    assert grade(lambda folder: shutil.copy(notebook, folder / notebook.name))["score"] < 100
+
+
+def test_one_assignment_zip_grades_a_notebook_upload_without_mentioning_other_files(tmp_path):
+    """A value_engine-only autograder.zip: a notebook upload of that assignment gets 60/60, and no word
+    about nn.py or train.py, which its students never had."""
+    root = tmp_path / "autograder"
+    (root / "submission").mkdir(parents=True)
+    (root / "results").mkdir()
+    with zipfile.ZipFile(gs_build.build(tmp_path / "ve.zip", "value_engine")) as archive:
+        archive.extractall(root / "source")
+    shutil.copy(ROOT / "assignments/source/value_engine/value_engine.ipynb", root / "submission")
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "KIT_PYTHON": sys.executable}
+    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
+    (root / "run_autograder").chmod(0o755)
+    subprocess.run([str(root / "run_autograder")], cwd=root, env=env, check=True, capture_output=True, timeout=300)
+    results = json.loads((root / "results" / "results.json").read_text())
+    validate(results)
+    assert results["score"] == pytest.approx(60) and sum(t["max_score"] for t in results["tests"]) == 60
+    assert "nn.py" not in json.dumps(results) and "train.py" not in json.dumps(results)

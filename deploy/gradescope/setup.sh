@@ -16,7 +16,8 @@
 # Environment:
 #   AUTOGRADER_ROOT  Gradescope's tree (default /autograder); tests use a temporary one
 #   SANDBOX_USER     the unprivileged user (default: student)
-#   TORCH_INDEX      where the PyTorch wheel comes from (default: PyTorch's CPU-only index)
+#   TORCH_INDEX      where the PyTorch wheel comes from (default: PyTorch's CPU-only index;
+#                    empty: pip's configured index)
 #   DRY_RUN=1        print each command instead of running it
 set -euo pipefail
 
@@ -25,7 +26,7 @@ SOURCE="$ROOT/source"
 VENV="$ROOT/venv"
 STEPS=" ${SETUP_STEPS:-system python user secret permissions} "
 SANDBOX_USER=${SANDBOX_USER:-student}
-TORCH_INDEX=${TORCH_INDEX:-https://download.pytorch.org/whl/cpu}
+TORCH_INDEX=${TORCH_INDEX-https://download.pytorch.org/whl/cpu}  # set it empty for pip's configured index
 TORCH_SPEC=$(cat "$SOURCE/torch-requirement.txt" 2>/dev/null || echo "torch==2.13.0")
 
 run() {
@@ -82,7 +83,8 @@ if step python; then
     run "$VENV/bin/python" -m pip install --disable-pip-version-check -q --upgrade pip
     # PyTorch first, pinned, from the CPU index: PyPI's default wheel is a
     # multi-GB CUDA build that the grader does not need.
-    run "$VENV/bin/python" -m pip install --disable-pip-version-check -q --index-url "$TORCH_INDEX" "$TORCH_SPEC"
+    run "$VENV/bin/python" -m pip install --disable-pip-version-check -q ${TORCH_INDEX:+--index-url "$TORCH_INDEX"} \
+        "$TORCH_SPEC"
     run "$VENV/bin/python" -m pip install --disable-pip-version-check -q -r "$SOURCE/requirements.txt"
     (cd "$SOURCE" && run "$VENV/bin/python" -c "import torch, autograder; print('grader ready: torch', torch.__version__)")
 fi
