@@ -107,7 +107,9 @@ def heatmap_svg(counts: dict[tuple[str, str], int], parts: list[str], keys: list
             if value:
                 axes.text(j, i, str(value), ha="center", va="center", fontsize=7,
                           color="white" if value > max(map(max, grid)) / 2 else "black")
-    figure.colorbar(image, ax=axes, label="submissions")
+    from matplotlib.ticker import MaxNLocator
+
+    figure.colorbar(image, ax=axes, label="submissions", ticks=MaxNLocator(integer=True))
     return _svg(figure)
 
 

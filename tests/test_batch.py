@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -224,3 +225,67 @@ def test_the_summary_counts_diagnoses_the_grader_made_and_only_those(tmp_path):
     assert any(d["key"] == "detached" for t in detached["tests"] for d in t.get("diagnoses", []))
     forged_result = json.loads((tmp_path / "out" / "forged" / "result.json").read_text())
     assert not any(t.get("diagnoses") for t in forged_result["tests"])
+
+
+SGD_SIGN = ("        p.data -= lr * p.grad\n", "        p.data += lr * p.grad\n")
+
+
+def test_resume_regrades_what_changed_and_only_that(tmp_path):
+    """Resume keeps a result only while the submission's content, the rubric and the grader are the ones
+    it was graded with: a changed train.py is graded again (and says so), a touched but unchanged file
+    is not, and another rubric grades everything again."""
+    root = a_class(tmp_path / "submissions")
+    out = tmp_path / "out"
+    assert cli("grade-batch", str(root), "--out", str(out), "--jobs", "2").returncode == 0
+    before = snapshot(out)
+    train = root / "correct_0" / "train.py"
+    assert SGD_SIGN[0] in train.read_text()
+    train.write_text(train.read_text().replace(*SGD_SIGN))
+    os.utime(root / "mul_bug_0" / "nn.py")  # a new time, the same content
+    done = cli("grade-batch", str(root), "--out", str(out), "--jobs", "2")
+    assert done.returncode == 0, done.stderr
+    assert "grading again 1 submission(s)" in done.stderr and "correct_0" in done.stderr
+    assert "graded 1 (1 of them again" in done.stderr and "skipped 3 unchanged" in done.stderr
+    after = snapshot(out)
+    assert [n for n in before if after[n] != before[n]] == ["correct_0"]
+    assert json.loads(after["correct_0"][1])["parts"]["training"]["score"] < load_rubric().parts["training"].points
+    again = cli("grade-batch", str(root), "--out", str(out), "--jobs", "2", "--assignment", "value_engine")
+    assert again.returncode == 0 and "grading again 4 submission(s)" in again.stderr
+    assert all(json.loads(t)["max_score"] == 60 for _, t in snapshot(out).values())
+
+
+def test_staging_left_by_a_killed_grader_is_removed_at_the_next_start(tmp_path):
+    from autograder.sandbox.isolation import staging_dir
+    from autograder.staging import STAGING_PREFIX
+
+    folder = Path(staging_dir() or tempfile.gettempdir())
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = folder / f"{STAGING_PREFIX}{dead.pid}-leftover"
+    alive = folder / f"{STAGING_PREFIX}{os.getpid()}-in-use"
+    for path in (stale, alive):
+        (path / "submission").mkdir(parents=True, exist_ok=True)
+    try:
+        done = cli("grade-batch", str(a_class(tmp_path / "submissions")), "--out", str(tmp_path / "out"))
+        assert done.returncode == 0 and "removed 1 staging folder" in done.stderr
+        assert not stale.exists() and alive.exists(), "only a dead grader's folder goes"
+    finally:
+        shutil.rmtree(stale, ignore_errors=True)
+        shutil.rmtree(alive, ignore_errors=True)
+
+
+def test_ctrl_c_stops_with_a_sentence_and_the_batch_resumes(tmp_path):
+    root = a_class(tmp_path / "submissions", copies=4)
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "autograder", "grade-batch", str(root), "--out", str(out),
+                                "--jobs", "2"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    deadline = time.monotonic() + 300
+    while len(list(out.glob("*/result.json"))) < 2 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends: the whole foreground group
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr, stderr
+    done = cli("grade-batch", str(root), "--out", str(out), "--jobs", "2")
+    assert done.returncode == 0 and len(snapshot(out)) == 16

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -165,3 +166,46 @@ def test_a_student_sees_the_diagnosis_of_their_bug_in_jupyterlab(lab, browser):
     assert "relu" in relu and "Cell In[" in relu and "out._backward" in relu
     (SCREENSHOTS / "relu_check.txt").write_text(relu)
     (SCREENSHOTS / "plugins.json").write_text(json.dumps(plugins))
+
+
+def a_class_with_problems(root: Path) -> None:
+    """Correct, the relu bug, an untouched skeleton (0), a syntax error, a torch import, a missing file."""
+    from tests.test_batch import RELU_BUG as RELU_IN_REFERENCE
+    from tests.test_batch import SKELETON, submission
+
+    submission(root / "ada")
+    submission(root / "bo", change=RELU_IN_REFERENCE)
+    submission(root / "cy", SKELETON)
+    (submission(root / "di") / "nn.py").write_text("def Neuron(:\n")
+    torch = submission(root / "ed") / "train.py"
+    torch.write_text(torch.read_text().replace("from .engine import Value\n", "from .engine import Value\nimport torch\n", 1))
+    (submission(root / "flo") / "train.py").unlink()
+
+
+@pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="no headless browser: install chromium and chromium-driver")
+def test_the_class_report_shows_the_histogram_and_who_needs_attention(tmp_path, browser):
+    a_class_with_problems(tmp_path / "submissions")
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade-batch", str(tmp_path / "submissions"),
+                           "--out", str(out), "--jobs", "2"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    report = out / "class-report.html"
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", report.read_text()), "nothing is fetched"
+    browser.get(report.as_uri())
+    bars = browser.execute_script(
+        "return document.querySelector('#histogram + svg').querySelectorAll('path, rect, use').length")
+    assert bars > 10, "the histogram is drawn"
+    rows = browser.execute_script(
+        "return [...document.querySelectorAll('#needs-attention + table tr')].slice(1)"
+        ".map(r => [...r.cells].map(c => c.innerText))")
+    why = {name: reason for name, _, reason in rows}
+    assert set(why) == {"cy", "di", "ed", "flo"}, rows
+    assert "score 0" in why["cy"] and "syntax error in nn.py" in why["di"]
+    assert "autodiff library" in why["ed"] and "missing train.py" in why["flo"]
+    link = browser.execute_script("return document.querySelector('#needs-attention + table a').getAttribute('href')")
+    assert (out / link).is_file(), "each name links to that student's feedback"
+    assert "backward-not-underscore" in browser.find_element("id", "bugs").find_element(
+        "xpath", "following-sibling::table").text
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.set_window_size(1400, 2600)
+    browser.save_screenshot(str(SCREENSHOTS / "class_report.png"))
