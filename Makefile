@@ -73,10 +73,10 @@ github-template: $(SETUP)
 
 ## The nbgrader course in assignments/ (docs/nbgrader.md).  nbgrader runs from
 ## assignments/, with the venv first on PATH (it calls `alembic` for the gradebook).
-COURSE      := assignments
+COURSE      ?= assignments
 ASSIGNMENTS := value_engine neural_net
 NBGRADER     = cd $(COURSE) && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" nbgrader
-.PHONY: notebooks release autograde feedback export lab student-lab student-wheel
+.PHONY: notebooks release autograde feedback collect export lab student-lab student-wheel
 
 ## notebooks: regenerate assignments/source/ from assignments/notebook_src/ and solutions/
 notebooks: $(SETUP)
@@ -95,12 +95,19 @@ autograde: $(SETUP)
 	  else echo "autograde: no submissions of $$a under $(COURSE)/submitted/"; fi; \
 	done
 
-## feedback: HTML feedback per student in assignments/feedback/ (hidden tests removed)
+## feedback: HTML feedback per student in assignments/feedback/ (hidden tests removed), always
+## regenerated: a grade changed in formgrader since shows
 feedback: $(SETUP)
 	@for a in $(ASSIGNMENTS); do \
 	  if ls -d $(COURSE)/autograded/*/$$a >/dev/null 2>&1; then \
-	    ($(NBGRADER) generate_feedback $$a --log-level=WARN) || exit 1; fi; \
+	    ($(NBGRADER) generate_feedback $$a --force --log-level=ERROR) || exit 1; \
+	    for f in $(COURSE)/feedback/*/$$a/*.html; do echo "feedback: $$f"; done; fi; \
 	done
+
+## collect: submissions handed in elsewhere (FROM=dir of <student>/<assignment>.ipynb) into submitted/,
+## each with nbgrader's timestamp.txt (for late penalties)
+collect: $(SETUP)
+	@$(PYTHON) tools/course.py collect $(FROM) --course $(COURSE)
 
 ## export: every grade in the gradebook as assignments/grades.csv
 export: $(SETUP)

@@ -7,9 +7,15 @@ from pathlib import Path
 
 import nbgrader
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+from nbgrader.preprocessors import GetGrades
 
-from autograder.nbgrader_feedback import NO_SCRIPT, TEMPLATES, MathAsSVG
+from autograder.nbgrader_feedback import (
+    NO_SCRIPT,
+    TEMPLATES,
+    HiddenTestsRemoved,
+    MathAsSVG,
+    quiet_hidden_check_checksums,
+)
 
 NBGRADER_TEMPLATES = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
 
@@ -45,6 +51,9 @@ c.OverwriteCells.add_missing_cells = True
 # error.  The slowest cell trains the moons classifier (about 15 s); the check
 # cells wait for the grader, whose own per-part timeouts are shorter.
 c.Execute.timeout = 300
+# Check cells hold hidden tests, so nbgrader warns that each one's checksum "has changed" on every
+# submission (jupyter/nbgrader#1961); autograde restores them anyway.  Only those warnings are dropped.
+quiet_hidden_check_checksums()
 # Interrupt (not kill) a cell that times out, so the cells after it still run.
 c.Execute.interrupt_on_timeout = True
 # nbgrader gives a test cell 0 points when it writes anything to stderr.
@@ -62,7 +71,7 @@ c.LimitOutput.max_traceback = 100
 # printed (with the picture of a wrong gradient), and its score, but not the
 # hidden test code.  The course's page names each check by its part, and its
 # math is drawn at generation time: it loads nothing from the network.
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, MathAsSVG, CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.preprocessors = [GetGrades, HiddenTestsRemoved, MathAsSVG, CSSHTMLHeaderPreprocessor]
 c.HTMLExporter.template_name = "micrograd_feedback"
 c.HTMLExporter.template_file = "page.html.j2"
 c.HTMLExporter.extra_template_basedirs = [str(NBGRADER_TEMPLATES), str(TEMPLATES)]

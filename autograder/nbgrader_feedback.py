@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
 import re
 from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
-from traitlets import Bool
+from nbgrader.preprocessors import ClearHiddenTests
+from traitlets import Bool, List
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "assignments" / "templates"
 NO_SCRIPT = "data:text/javascript,"  # the page's MathJax URL: loads nothing
@@ -56,3 +58,34 @@ def _picture(match: re.Match) -> str:
         return match.group(0)
     image = f'<img alt="{tex}" src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}"/>'
     return f'<p style="text-align: center">{image}</p>' if display else image
+
+
+class HiddenTestsRemoved(ClearHiddenTests):
+    """nbgrader's ClearHiddenTests for the feedback page.  nbgrader declares its
+    ``display_data_priority`` without ``config=True``, so nbconvert's HTML settings for it made
+    every ``generate_feedback`` warn "Config option not recognized"; here it is configurable."""
+
+    display_data_priority = List(["text/html", "application/pdf", "text/latex", "image/svg+xml", "image/png",
+                                  "image/jpeg", "text/plain"]).tag(config=True)
+
+
+class HiddenCheckChecksums(logging.Filter):
+    """Drop nbgrader's "Attribute 'checksum' for cell check_... has changed!" warnings.
+
+    Every check cell holds hidden tests: nbgrader stores its checksum before removing them and
+    compares the student's (released) cell with it, so each one warns on every submission
+    (jupyter/nbgrader#1961), ~90 lines a run.  autograde overwrites these cells from the gradebook
+    anyway; warnings about any other cell still show.
+    """
+
+    PATTERN = re.compile(r"Attribute 'checksum' for cell (check_\S+) has changed")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not self.PATTERN.search(record.getMessage())
+
+
+def quiet_hidden_check_checksums(app_names: tuple[str, ...] = ("AutogradeApp", "NbGraderAPI")) -> None:
+    for name in app_names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, HiddenCheckChecksums) for f in logger.filters):
+            logger.addFilter(HiddenCheckChecksums())

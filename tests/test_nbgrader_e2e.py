@@ -284,3 +284,82 @@ def test_export_writes_a_csv_row_per_submission(course):
         assignment, student = key.split("/")
         assert scores[(assignment, student)] == pytest.approx(sum(grades.values()))
     assert scores[("value_engine", "a_solution")] == pytest.approx(sum(full_marks(ENGINE_PARTS).values()))
+
+
+def make(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    done = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), *args], env=env, capture_output=True,
+                          text=True, timeout=timeout)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+def test_make_feedback_after_a_manual_grade_regenerates_it(course):
+    """A TA gives c_relu_bug's relu check full marks in formgrader; `make feedback` shows the new score."""
+    from nbgrader.api import Gradebook
+
+    page = course["dir"] / "feedback/c_relu_bug/value_engine/value_engine.html"
+    before = page.read_text()
+    with Gradebook(f"sqlite:///{course['dir'] / 'gradebook.db'}") as gb:
+        grade = gb.find_grade("check_relu", "value_engine", "value_engine", "c_relu_bug")
+        assert grade.score < grade.max_score
+        grade.manual_score = grade.max_score
+        gb.db.commit()
+        total = gb.find_submission_notebook("value_engine", "value_engine", "c_relu_bug").score
+    done = make("feedback", f"COURSE={course['dir']}")
+    assert f"feedback: {course['dir']}/feedback/c_relu_bug/value_engine/value_engine.html" in done.stdout
+    after = page.read_text()
+    assert after != before and f"(Score: {round(total, 2)} / 60.0)" in after
+    assert "checksum" not in done.stdout + done.stderr and "display_data_priority" not in done.stdout + done.stderr
+
+
+def test_collect_writes_nbgrader_timestamps_so_late_penalties_work(course, tmp_path):
+    handed_in = tmp_path / "lms-download" / "z_late"
+    handed_in.mkdir(parents=True)
+    notebook = handed_in / "value_engine.ipynb"
+    shutil.copy(course["dir"] / "release/value_engine/value_engine.ipynb", notebook)
+    late = time.mktime((2030, 1, 2, 3, 4, 5, 0, 0, -1))
+    os.utime(notebook, (late, late))
+    done = make("collect", f"FROM={tmp_path / 'lms-download'}", f"COURSE={course['dir']}")
+    assert "z_late/value_engine" in done.stdout
+    stamp = (course["dir"] / "submitted/z_late/value_engine/timestamp.txt").read_text()
+    assert stamp.startswith("2030-01-0")
+    again = make("collect", f"FROM={tmp_path / 'lms-download'}", f"COURSE={course['dir']}")
+    assert "kept" in again.stdout, "a submission already there is never overwritten"
+    nbgrader(course["dir"], "autograde", "value_engine", "--student", "z_late")
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course['dir'] / 'gradebook.db'}") as gb:
+        assert gb.find_submission("value_engine", "z_late").timestamp.year == 2030
+
+
+def test_formgrader_under_make_lab_lists_the_course(course):
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = "formgrader-test"
+    args = f"--no-browser --port={port} --ServerApp.ip=127.0.0.1 --IdentityProvider.token={token}"
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    lab = subprocess.Popen(["make", "--no-print-directory", "-C", str(ROOT), "lab", f"COURSE={course['dir']}",
+                            f"LAB_ARGS={args}"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           start_new_session=True)
+    try:
+        deadline, assignments = time.monotonic() + 90, None
+        while time.monotonic() < deadline and assignments is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/formgrader/api/assignments?token={token}",
+                                            timeout=5) as response:
+                    assignments = json.load(response)
+            except OSError:
+                time.sleep(1)
+        assert assignments is not None, "formgrader did not answer"
+        names = {a["name"] for a in assignments}
+        assert {"value_engine", "neural_net"} <= names
+        counts = {a["name"]: a["num_submissions"] for a in assignments}
+        assert counts["value_engine"] >= len(VALUE_ENGINE)
+    finally:
+        os.killpg(lab.pid, 15)
+        lab.wait(timeout=30)

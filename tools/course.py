@@ -10,6 +10,12 @@
 ``python tools/course.py workspace DIR``
     Copy the release into DIR (a student's working copy: ``make student-lab``),
     adding only the files DIR lacks: an edited notebook is kept as it is.
+``python tools/course.py collect DIR [--course COURSE]``
+    Bring submissions handed in elsewhere (an LMS download, email) into
+    ``COURSE/submitted/<student>/<assignment>/`` for ``nbgrader autograde``:
+    DIR holds ``<student>/<assignment>.ipynb`` (or ``<student>/<assignment>/``).
+    Each gets nbgrader's ``timestamp.txt`` (the file's modification time, UTC),
+    so late penalties work; a submission already there is never overwritten.
 """
 
 from __future__ import annotations
@@ -97,6 +103,39 @@ def workspace(destination: Path) -> int:
     return 0
 
 
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's default CourseDirectory.timestamp_format
+
+
+def collect(source: Path, course: Path = COURSE) -> int:
+    """Copy ``source/<student>/<assignment>(.ipynb|/)`` into ``course/submitted/``, with timestamp.txt."""
+    from datetime import UTC, datetime
+
+    added, kept = [], []
+    for student in sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for assignment in ASSIGNMENTS:
+            notebook, folder = student / f"{assignment}.ipynb", student / assignment
+            if not notebook.is_file() and not folder.is_dir():
+                continue
+            target = course / "submitted" / student.name / assignment
+            if target.exists():
+                kept.append(f"{student.name}/{assignment}")
+                continue
+            if folder.is_dir():
+                shutil.copytree(folder, target, symlinks=False, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+                handed_in = max(p.stat().st_mtime for p in [folder, *folder.rglob("*")])
+            else:
+                target.mkdir(parents=True)
+                shutil.copyfile(notebook, target / notebook.name)
+                handed_in = notebook.stat().st_mtime
+            when = datetime.fromtimestamp(handed_in, UTC)
+            (target / "timestamp.txt").write_text(when.strftime(TIMESTAMP_FORMAT))
+            added.append(f"{student.name}/{assignment} ({when:%Y-%m-%d %H:%M} UTC)")
+    print(f"collect: {len(added)} submission(s) into {course / 'submitted'}"
+          + "".join(f"\n  {a}" for a in added)
+          + (f"\nkept (already submitted; remove the folder to replace it): {', '.join(kept)}" if kept else ""))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -104,9 +143,14 @@ def main(argv: list[str] | None = None) -> int:
     one.add_argument("--force", action="store_true", help="discard changes made inside the release")
     two = commands.add_parser("workspace", help="a student's working copy of the release (never overwritten)")
     two.add_argument("destination", type=Path)
+    three = commands.add_parser("collect", help="submissions from elsewhere into submitted/, with timestamp.txt")
+    three.add_argument("source", type=Path)
+    three.add_argument("--course", type=Path, default=COURSE)
     args = parser.parse_args(argv)
     if args.command == "release":
         return release(args.force)
+    if args.command == "collect":
+        return collect(args.source, args.course)
     return workspace(args.destination)
 
 

@@ -44,8 +44,8 @@ from tools.generate_skeleton import BEGIN, find_regions
 SOLUTIONS = ROOT / "solutions"
 NOTEBOOK_SRC = ROOT / "assignments" / "notebook_src"
 SOURCE = ROOT / "assignments" / "source"
-# assignment id -> the modules its students write (the others are not theirs to grade)
-ASSIGNMENTS = {"value_engine": ("engine",), "neural_net": ("nn", "train")}
+# assignment id -> the modules its students write (the rubric's [assignments]: the others are not theirs to grade)
+ASSIGNMENTS = load_rubric().assignments
 
 FENCE = re.compile(r"^```python(?P<info>[^\n]*)\n(?P<code>.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
