@@ -1,6 +1,10 @@
 """Deploying the hidden autograder where courses already grade.
 
-``deploy.gradescope`` builds Gradescope's ``autograder.zip`` and holds the
-scripts that run inside it; ``deploy.classroom`` generates a GitHub Classroom
-template repository whose workflow reports weighted points.
+``deploy.intake`` stages and grades an upload for every driver;
+``deploy.gradescope`` builds Gradescope's ``autograder.zip``;
+``deploy.prairielearn`` the PrairieLearn grading image recipe and course files;
+``deploy.github`` the plain GitHub Actions template; ``deploy.classroom50``
+Classroom 50's autograder folders; ``deploy.bundle`` the private grader bundle
+those CI platforms fetch, and ``deploy.runner`` / ``deploy.ci`` the trusted
+step that installs and runs it.
 """

@@ -422,6 +422,9 @@ def test_setup_sh_installs_for_real_and_every_kind_of_upload_is_graded(gradescop
     run_autograder on a zipped repository, loose files and a notebook upload."""
     env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(tmp_path / "home"),
            "AUTOGRADER_ROOT": str(gradescope), "TORCH_INDEX": "", "LANG": "C.UTF-8"}
+    # No PyTorch index is reachable here: the CPU wheel comes from this machine's find-links folder instead
+    # (without it, pip's index serves the multi-GB CUDA build, which the assertion below refuses).
+    env.update({k: v for k, v in os.environ.items() if k == "PIP_FIND_LINKS"})
     started = time.monotonic()
     done = subprocess.run(["bash", str(gradescope / "source" / "setup.sh")], cwd=gradescope / "source", env=env,
                           capture_output=True, text=True, timeout=1800)
@@ -433,6 +436,7 @@ def test_setup_sh_installs_for_real_and_every_kind_of_upload_is_graded(gradescop
     installed = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "list", "--format=freeze"],
                                capture_output=True, text=True, check=True).stdout.lower()
     assert "torch==" in installed and not any(name in installed for name in ("nbgrader", "jupyterlab", "scikit"))
+    assert "nvidia-" not in installed, "the CUDA build of torch was installed"
     assert Path(os.path.realpath(venv / "bin" / "python")).is_relative_to("/usr/bin")
 
     def grade(upload) -> dict:
