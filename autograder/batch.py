@@ -444,7 +444,7 @@ def load_result(folder: Path) -> dict | None:
 # Gradebook and summary
 # ----------------------------------------------------------------------------
 def write_reports(submissions: list[Path], out: Path, rubric: Rubric) -> None:
-    from micrograd_feedback.diagnosis import BUGS
+    from micrograd_feedback.diagnosis.catalogue import generic
 
     parts = list(rubric.parts)
     results = {s.name: load_result(out / s.name) for s in submissions}
@@ -486,7 +486,7 @@ def write_reports(submissions: list[Path], out: Path, rubric: Rubric) -> None:
         if counts:
             lines += ["| Diagnosis | Submissions | Meaning | e.g. |", "|---|---:|---|---|"]
             for key, count in counts.most_common(15):
-                meaning = BUGS.get(key, "").replace("|", "\\|")
+                meaning = generic(key).replace("|", "\\|")
                 lines.append(f"| `{key}` | {count} | {meaning} | {', '.join(sorted(examples[key])[:3])} |")
         else:
             lines.append("None.")

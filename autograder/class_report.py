@@ -115,7 +115,7 @@ def heatmap_svg(counts: dict[tuple[str, str], int], parts: list[str], keys: list
 
 def render(results: dict[str, SubmissionResult | None], errors: dict[str, str], rubric: Rubric) -> str:
     """The page, from every submission's result (None where the grader failed)."""
-    from micrograd_feedback.diagnosis import BUGS
+    from micrograd_feedback.diagnosis.catalogue import generic
 
     graded = {n: r for n, r in results.items() if r is not None}
     scores = [r.score for r in graded.values()]
@@ -152,7 +152,7 @@ def render(results: dict[str, SubmissionResult | None], errors: dict[str, str], 
     bugs = []
     for key in keys:
         name, message = example[key]
-        bugs.append(f"<tr><td><code>{e(key)}</code></td><td class=n>{per_key[key]}</td><td>{e(BUGS.get(key, ''))}"
+        bugs.append(f"<tr><td><code>{e(key)}</code></td><td class=n>{per_key[key]}</td><td>{e(generic(key))}"
                     f"</td><td><a href=\"{e(name)}/feedback.md\">{e(name)}</a><pre>{e(message[:600])}</pre></td></tr>")
     part_rows = []
     for part in parts:

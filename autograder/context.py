@@ -65,7 +65,10 @@ class GradingContext:
             return f"Your code did not finish in time{place}: {info.get('message')}"
         if error.status == "crashed":
             return f"{info.get('message')}."
-        return f"Your code raised {info.get('type')}{place}: {info.get('message')}"
+        if where:
+            return f"Your code raised {info.get('type')}{place}: {info.get('message')}"
+        # Not raised in the student's files: the check's own use of their class failed (a missing method, say).
+        return f"The check's call raised {info.get('type')}: {info.get('message')}"
 
     def close(self) -> None:
         for worker in self.workers.values():

@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from .diagnosis import OpEvidence, diagnose_backward, diagnose_op
+from .diagnosis import OpEvidence, diagnose_backward, diagnose_op, diagnose_structure
 from .expressions import Expression
 from .numeric import close, evaluate, fmt, gradient
 from .result import Diagnosis, GradientCase
@@ -24,7 +24,7 @@ from .result import Diagnosis, GradientCase
 SHOWN_CHARS = 300  # what one shown value may take: observations are the student's, so bounded
 MAX_CALLS = 10_000  # a backward probe reports at most this many _backward calls
 
-Observe = Callable[[str, dict, float], dict]
+Observe = Callable[..., dict]  # observe(expr, inputs, out_grad, **probe options) -> probes.probe_op's observation
 Graph = dict[str, dict]  # name -> {"data", "children": [names], "local": [d node / d child]}
 
 
@@ -104,9 +104,9 @@ def check_expression(observe: Observe, part: str, members: frozenset[str], expr:
     expected = {k: g * out_grad for k, g in unit.items()}
     swapped_data = evaluate(swapped, inputs) if swapped else None
 
-    def ask(other_expr: str, other_inputs: dict[str, float]) -> dict | None:
+    def ask(other_expr: str, other_inputs: dict[str, float], **options) -> dict | None:
         try:
-            return _clean(observe(other_expr, other_inputs, out_grad))
+            return _clean(observe(other_expr, other_inputs, out_grad, **options))
         except Exception:  # noqa: BLE001 - a failure here only means no diagnosis
             return None
 
@@ -133,6 +133,10 @@ def check_expression(observe: Observe, part: str, members: frozenset[str], expr:
     unreached = [name for name, ok in obs.get("reaches", {}).items() if not ok]
     if unreached:
         fail(ran, f"{', '.join(unreached)} reachable from out through _prev", "not in out's graph", why())
+    foreign = obs.get("foreign_in_prev")
+    if isinstance(foreign, list) and foreign:
+        kinds = ", ".join(str(f.get("type"))[:20] for f in foreign[:3] if isinstance(f, dict))
+        fail(ran, "only Values in the graph's _prev", f"_prev holds a plain {kinds}", why())
     if not _grads_close(obs.get("grads"), expected):
         got = {name: _number(obs["grads"].get(name)) for name in inputs}
         fail(ran, "grads " + show(expected), "grads " + show(_plain(obs.get("grads"))), why(),
@@ -206,6 +210,10 @@ def judge_backward(obs: dict, nodes: Graph, root: str, ran: str) -> None:
     """A ``probes.probe_graph_backward`` observation: every reachable node's ``_backward`` exactly once
     (a leaf's at most once: it does nothing), every inner node after all the nodes that use it, the
     root seeded with 1, and the gradients of the grader's own propagation."""
+    structure = obs.get("structure")
+    if isinstance(structure, dict):  # the grader's nodes were not linked: say why, judge nothing else
+        fail(f"Value(1.0, (child,)): a node built as the contract's constructor says, to run {ran}",
+             "child in the node's _prev", "_prev does not hold it", diagnose_structure(structure))
     expected = expected_gradients(nodes, root)
     # A worker caps the list; an untrusted one may not: counted once, not per node.
     raw = obs.get("calls")

@@ -93,14 +93,45 @@ def _import(qualified_name, path):
 
 def _graft(student_class, reference_class, members):
     """Give the student's class the reference's implementation of ``members``."""
+    maker = builder_for(student_class)
     for name in members:
         function = reference_class.__dict__[name]
         namespace = dict(function.__globals__)
-        namespace["Value"] = student_class  # reference code now builds student Values
+        namespace["Value"] = maker  # reference code now builds student Values
         rebound = types.FunctionType(
             function.__code__, namespace, function.__name__, function.__defaults__, function.__closure__
         )
         setattr(student_class, name, rebound)
+
+
+CHILDREN_NAMES = ("children", "prev", "parents", "operands", "inputs")
+
+
+def builder_for(V):
+    """What grafted reference code calls ``Value``: ``V`` itself when ``V(data, children)`` puts the
+    children in ``_prev``, as the contract says; otherwise a stand-in that builds ``V``'s instances
+    through the parameter that takes children (or sets ``_prev`` after ``V(data)``), so that the
+    grader's own nodes do not break on a constructor whose order differs.  The difference costs the
+    student only where it is checked (the backward part), with its own message."""
+    try:
+        child = V(0.0)
+        if where_operands_are(V(1.0, (child,)), [child]) is None:
+            return V
+    except Exception:  # noqa: BLE001 - a constructor that refuses children: the stand-in tries harder
+        pass
+    keyword = next((p for p in constructor_parameters(V)[1:] if p.strip("_") in CHILDREN_NAMES), None)
+
+    class Builds(type):
+        def __instancecheck__(cls, obj):
+            return isinstance(obj, V)
+
+        def __call__(cls, data, _children=(), _op="", label=""):
+            out = V(data, **{keyword: _children}) if keyword and _children else V(data)
+            if _children and not holds(getattr(out, "_prev", None), _children):
+                out._prev = set(_children)
+            return out
+
+    return Builds(V.__name__, (), {})
 
 
 # ----------------------------------------------------------------------------
@@ -184,9 +215,93 @@ def _children(node):
 
 
 def propagate(root, born=None):
-    """The grader's own backward pass: call each node's ``_backward`` once, outputs first."""
+    """The grader's own backward pass: call each node's ``_backward`` once, outputs first.
+
+    Something in ``_prev`` that is not a Value (a number) has no ``_backward``: it is
+    reported by ``foreign_in_prev``, not tripped over here."""
     for node in nodes_below(root, born):
-        node._backward()
+        backward = getattr(node, "_backward", None)
+        if backward is not None:
+            backward()
+
+
+# -- structure: where a Value keeps its operands, flags that switch gradients off --------
+def attribute_names(obj):
+    """The instance attributes of ``obj``: its ``__dict__`` and every ``__slots__`` entry set on it."""
+    names = list(getattr(obj, "__dict__", {}) or {})
+    for cls in type(obj).__mro__:
+        slots = cls.__dict__.get("__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if name not in names and hasattr(obj, name):
+                names.append(name)
+    return names
+
+
+def shown_name(attribute):
+    """``_Value__prev`` (a name-mangled ``__prev``) as the student wrote it."""
+    if attribute.startswith("_") and "__" in attribute[1:]:
+        return attribute[attribute.index("__", 1):]
+    return attribute
+
+
+def holds(container, wanted):
+    """Does ``container`` (a tuple, list, set or frozenset) hold every object of ``wanted``, by identity?"""
+    if not isinstance(container, (tuple, list, set, frozenset)):
+        return False
+    ids = {id(x) for x in container}
+    return all(id(w) in ids for w in wanted)
+
+
+def where_operands_are(node, operands):
+    """None if ``node._prev`` holds ``operands``; else what the node does with them instead.
+
+    ``prev``: whether the node has a ``_prev`` at all; ``found_in``: the attribute that
+    holds the operands instead (None if none does)."""
+    if holds(getattr(node, "_prev", None), operands):
+        return None
+    found = next((name for name in attribute_names(node)
+                  if name != "_prev" and holds(getattr(node, name, None), operands)), None)
+    return {"prev": hasattr(node, "_prev"), "found_in": shown_name(found) if found else None}
+
+
+def operands_attribute(node, V):
+    """None if ``node._prev`` holds Values; else whether it has a ``_prev`` at all and which other
+    attribute holds Values (the operands, kept under another name), if any."""
+    def has_values(container):
+        return isinstance(container, (tuple, list, set, frozenset)) and any(isinstance(x, V) for x in container)
+
+    if has_values(getattr(node, "_prev", None)):
+        return None
+    found = next((name for name in attribute_names(node) if name != "_prev" and has_values(getattr(node, name, None))),
+                 None)
+    return {"prev": hasattr(node, "_prev"), "found_in": shown_name(found) if found else None}
+
+
+def constructor_parameters(V):
+    """The names of ``Value.__init__``'s parameters after ``self`` (empty if they cannot be read)."""
+    import inspect
+
+    try:
+        return [p.name for p in inspect.signature(V.__init__).parameters.values()][1:8]
+    except (TypeError, ValueError):
+        return []
+
+
+def grad_flags(value):
+    """Attributes of a fresh ``Value(x)`` that look like a switch for gradients and are off."""
+    return [shown_name(name) for name in attribute_names(value)
+            if "grad" in name.lower() and getattr(value, name, None) is False][:5]
+
+
+def foreign_in_prev(nodes, V):
+    """What ``_prev`` holds that is not a Value (a number, say): up to three, as type and value."""
+    found = []
+    for node in nodes:
+        if not isinstance(node, V):
+            found.append({"type": type_name(node), "value": number(node)})
+            if len(found) == 3:
+                break
+    return found
 
 
 class CreationOrder:
@@ -229,16 +344,21 @@ def run(state, request):
     return PROBES[request["probe"]](state, **request["args"])
 
 
-def probe_op(state, expr, inputs, out_grad, propagate_mode="grader"):
+def probe_op(state, expr, inputs, out_grad, propagate_mode="grader", enable=()):
     """Evaluate ``expr`` on Values, seed ``out.grad``, propagate, observe.
 
     ``propagate_mode`` "grader" walks the graph with the grader's own
     ``propagate`` (so ops are judged without the student's backward);
     "student" calls the student's ``out.backward()`` (integration checks).
+    ``enable``: flag attributes (``grad_flags``) to set True on every leaf
+    first, to learn whether a flag is what switches the gradients off.
     """
     V = state.Value
     with CreationOrder(V) as born:
         leaves = {name: V(value) for name, value in inputs.items()}
+        for leaf in leaves.values():
+            for flag in enable:
+                setattr(leaf, flag, True)
         namespace = dict(leaves)
         out = eval(expr, {"__builtins__": {}}, namespace)  # noqa: S307 - expr comes from the grader
     observation = {"is_value": isinstance(out, V), "type": type_name(out)}
@@ -250,6 +370,14 @@ def probe_op(state, expr, inputs, out_grad, propagate_mode="grader"):
     below = nodes_below(out)
     reachable = {id(node) for node in below}
     observation["reaches"] = {name: id(leaf) in reachable and leaf is not out for name, leaf in leaves.items()}
+    observation["foreign_in_prev"] = foreign_in_prev(below, V)
+    if not all(observation["reaches"].values()):
+        # The first node (out, or one inside) that keeps Values under another name, or lacks _prev.
+        found = [x for x in (operands_attribute(node, V) for node in below if isinstance(node, V)) if x]
+        observation["operands"] = next((x for x in found if x["found_in"]), None) or next(
+            (x for x in found if not x["prev"]), None)
+    if leaves:
+        observation["grad_flags"] = grad_flags(next(iter(leaves.values())))
     # Over every computed node, not only out: the op under test may sit inside the expression.
     inner = [node for node in below if _children(node)]
     fresh_leaf_code = getattr(getattr(V(0.0), "_backward", None), "__code__", None)
@@ -275,6 +403,10 @@ def probe_graph_backward(state, nodes, root):
     records that it ran, so the student's ops are not involved at all.
     """
     V = state.Value
+    child = V(0.0)
+    elsewhere = where_operands_are(V(1.0, (child,)), [child])
+    if elsewhere is not None:  # the grader's nodes would not be linked: nothing to judge backward() on
+        return {"structure": {**elsewhere, "parameters": constructor_parameters(V)}}
     built, calls = {}, []  # type: ignore[var-annotated]
     for name, spec in nodes.items():  # the grader lists children before parents
         children = tuple(built[c] for c in spec["children"])

@@ -35,6 +35,11 @@ class Diagnosis:
     key: str
     advice: str
     where: str = ""  # the part whose code has it, when the failure is elsewhere (integration checks)
+    observation: bool = False  # what was seen, said plainly, when no catalogued bug is singled out
+
+    @property
+    def label(self) -> str:
+        return "What this shows" if self.observation else "Likely cause"
 
     def text(self) -> str:
         return f"{f'in `{self.where}`: ' if self.where else ''}{self.advice} [{self.key}]"
@@ -77,7 +82,7 @@ class CheckResult:
             lines.append(self.error)
         else:
             lines += [f"Expected: {self.expected}", f"Got: {self.got}"]
-        lines += [f"Likely cause: {d.text()}" for d in self.diagnoses]
+        lines += [f"{d.label}: {d.text()}" for d in self.diagnoses]
         return capped("\n".join(lines), MAX_MESSAGE_CHARS)
 
     def keys(self) -> list[str]:

@@ -19,11 +19,12 @@ from micrograd_feedback.diagnosis import (
     advice,
     diagnose_op,
 )
+from micrograd_feedback.diagnosis.catalogue import OBSERVATIONS
 from micrograd_feedback.diagnosis.engine import ErrorEvidence
 from micrograd_feedback.diagnosis.nn import NnEvidence
 from micrograd_feedback.diagnosis.simulate import simulate
 from micrograd_feedback.expressions import Expression
-from micrograd_feedback.result import CheckResult, PartResult, SubmissionResult
+from micrograd_feedback.result import CheckResult, Diagnosis, PartResult, SubmissionResult
 
 PARTS = load_rubric().parts
 
@@ -36,12 +37,14 @@ def op(part: str, expr: str, inputs: dict, obs: dict, expected_data: float, expe
                       out_grad, **more)
 
 
-def right(part: str, expr: str, inputs: dict, grads: dict, expected: dict, out_grad: float = 1.0, **more):
+def right(part: str, expr: str, inputs: dict, grads: dict, expected: dict, out_grad: float = 1.0,
+          obs_extra: dict | None = None, **more):
     """An observation with the right value, every input in the graph, and these gradients."""
     from micrograd_feedback.numeric import evaluate
 
     data = evaluate(expr, inputs)
-    return op(part, expr, inputs, {"data": data, "grads": grads}, data, expected, out_grad, **more)
+    return op(part, expr, inputs, {"data": data, "grads": grads, **(obs_extra or {})}, data, expected, out_grad,
+              **more)
 
 
 def lone_pow_wrong():
@@ -126,6 +129,33 @@ OP_CASES = {
     "lone_relu_at_zero_gradient_wrong": (
         lambda: right("relu", "a.relu()", {"a": 0.0}, {"a": 1.0}, {"a": 0.0}),
         lambda: right("relu", "a.relu()", {"a": 1.0}, {"a": 0.0}, {"a": 1.0})),
+    # structure, before any formula
+    "a_number_in_prev": (
+        lambda: right("pow", "a ** 3", {"a": 1.5}, {"a": 6.75}, {"a": 6.75},
+                      obs_extra={"foreign_in_prev": [{"type": "int", "value": 3.0}]}),
+        lambda: right("pow", "a ** 3", {"a": 1.5}, {"a": 6.75}, {"a": 6.75}, obs_extra={"foreign_in_prev": []})),
+    "operands_kept_elsewhere": (
+        lambda: op("add", "a + b", {"a": 1, "b": 2}, {"data": 3.0, "reaches": {"a": False, "b": False},
+                                                     "operands": {"prev": False, "found_in": "_children"}},
+                   3.0, {"a": 1, "b": 1}),
+        lambda: op("add", "a + b", {"a": 1, "b": 2}, {"data": 3.0, "reaches": {"a": False, "b": False},
+                                                     "operands": {"prev": True, "found_in": None}},
+                   3.0, {"a": 1, "b": 1})),
+    "a_flag_switches_gradients_off": (
+        lambda: right("mul", "a * b", {"a": 2.0, "b": 3.0}, {"a": 0.0, "b": 0.0}, {"a": 3.0, "b": 2.0},
+                      obs_extra={"grad_flags": ["requires_grad"]},
+                      ask=lambda e, i, **o: {"grads": {"a": 3.0, "b": 2.0} if o.get("enable") else {"a": 0, "b": 0}}),
+        lambda: right("mul", "a * b", {"a": 2.0, "b": 3.0}, {"a": 0.0, "b": 0.0}, {"a": 3.0, "b": 2.0},
+                      obs_extra={"grad_flags": ["requires_grad"]},
+                      ask=lambda e, i, **o: {"grads": {"a": 0.0, "b": 0.0}})),
+    "mul_uses_the_gradient": (  # a * b + a with out.grad 2: the bug gives b.grad = 2 * 2, not a * 2 = 3
+        lambda: right("mul", "a * b", {"a": 1.5, "b": 3.0}, {"a": 0.0, "b": 0.0}, {"a": 6.0, "b": 3.0}, 2.0,
+                      ask=lambda e, i, **o: {"grads": {"a": 2.0, "b": 4.0}}),
+        lambda: right("mul", "a * b", {"a": 1.5, "b": 3.0}, {"a": 0.0, "b": 0.0}, {"a": 6.0, "b": 3.0}, 2.0,
+                      ask=lambda e, i, **o: {"grads": {"a": 2.0, "b": 0.0}})),
+    "no_gradient_at_all": (
+        lambda: right("tanh", "a.tanh()", {"a": 0.5}, {"a": 0.0}, {"a": 1 - math.tanh(0.5) ** 2}),
+        lambda: right("relu", "a.relu()", {"a": -1.0}, {"a": 0.0}, {"a": 0.0})),
     "lone_relu_gradient_wrong": (
         lambda: right("relu", "a.relu()", {"a": -1.0}, {"a": 1.0}, {"a": 0.0}),
         lambda: right("relu", "a.relu()", {"a": 0.0}, {"a": 1.0}, {"a": 0.0})),
@@ -142,6 +172,10 @@ ERROR_CASES = {
     "tanh_raises_overflow": (ErrorEvidence("tanh", "OverflowError", "math range error"),
                              ErrorEvidence("tanh", "ValueError", "math domain error")),
     "stub_not_replaced": (ErrorEvidence("add", "NotImplementedError", ""), ErrorEvidence("add", "RuntimeError", "")),
+    "a_contract_method_is_missing": (ErrorEvidence("exp", "AttributeError", "'Value' object has no attribute 'exp'"),
+                                     ErrorEvidence("exp", "AttributeError", "'int' object has no attribute 'exp'")),
+    "number_walked_as_a_node": (ErrorEvidence("graphs", "AttributeError", "'int' object has no attribute '_prev'"),
+                                ErrorEvidence("graphs", "AttributeError", "'int' object has no attribute 'data'")),
 }
 
 CHAIN = {"r": {"children": ["m"]}, "m": {"children": ["x", "y"]}, "x": {"children": []}, "y": {"children": []}}
@@ -181,6 +215,8 @@ NN_CASES = {
 
 def expected_key(rule, evidence) -> str:
     found = rule.holds(evidence)
+    if isinstance(found, Diagnosis):
+        return found.key
     return found if isinstance(found, str) else rule.key
 
 
@@ -200,7 +236,7 @@ def test_a_rule_fires_on_its_bug_and_not_when_its_premise_is_false(rule):
     cases = {**OP_CASES, **ERROR_CASES, **BACKWARD_CASES, **NN_CASES}
     shows, contradicts = (_evidence(c) for c in cases[rule.name])
     assert rule.holds(shows), f"{rule.name} does not fire on its own bug"
-    assert expected_key(rule, shows) in BUGS
+    assert expected_key(rule, shows) in BUGS or expected_key(rule, shows) in OBSERVATIONS
     assert not rule.holds(contradicts), f"{rule.name} fires on evidence that contradicts it"
 
 

@@ -48,8 +48,8 @@ def check_expression(probe, part: Part, expr: str, inputs: dict[str, float], out
                      bug_grads: dict[str, dict[str, float]] | None = None) -> None:
     """``judge.check_expression`` with the part's worker as the observer (every other member the reference's)."""
 
-    def observe(expr: str, inputs: dict[str, float], out_grad: float) -> dict:
-        return probe("op", expr=expr, inputs=inputs, out_grad=out_grad)
+    def observe(expr: str, inputs: dict[str, float], out_grad: float, **options) -> dict:
+        return probe("op", expr=expr, inputs=inputs, out_grad=out_grad, **options)
 
     judge.check_expression(observe, part.id, frozenset(part.members), expr, inputs, out_grad, swapped,
                            expected_grads=expected_grads, bug_grads=bug_grads)

@@ -17,11 +17,12 @@ from .engine import (
     diagnose_error,
     diagnose_graph,
     diagnose_op,
+    diagnose_structure,
 )
 from .nn import NN_RULES, diagnose_loss, diagnose_nn, diagnose_training
 
 __all__ = [
     "BACKWARD_RULES", "BUGS", "ERROR_RULES", "NN_RULES", "OP_RULES", "BackwardEvidence", "OpEvidence", "advice",
     "diagnose_backward", "diagnose_error", "diagnose_graph", "diagnose_loss", "diagnose_nn", "diagnose_op",
-    "diagnose_training",
+    "diagnose_structure", "diagnose_training",
 ]

@@ -8,6 +8,8 @@ which bug, if any, a failure shows; ``advice`` turns a key into a
 
 from __future__ import annotations
 
+import re
+
 from ..result import Diagnosis
 
 BUGS: dict[str, str] = {
@@ -16,7 +18,10 @@ BUGS: dict[str, str] = {
         "the result's _backward never runs: you assigned `out.backward = ...` instead of "
         "`out._backward = ...`"
     ),
-    "backward-never-set": "the result's `_backward` is never set, so no gradient reaches the inputs",
+    "backward-never-set": (
+        "the result's `_backward` is never assigned, so no gradient reaches the inputs: after "
+        "`def _backward(): ...`, set `out._backward = _backward`"
+    ),
     "assign-not-accumulate": (
         "a value used twice gets only one contribution: use `+=`, not `=`, in `_backward` "
         "(`self.grad += ...`)"
@@ -49,6 +54,40 @@ BUGS: dict[str, str] = {
         "`a / b` leaves `a` out of the graph (it gets no gradient): return `self * other**-1`, "
         "not `self.data * ...` or a fresh `Value(self.data)`"
     ),
+    # -- structure: what every check relies on (the contract's Value), checked before any formula --
+    "prev-named-otherwise": (
+        "the operands are kept in `{attribute}`, not in `_prev`: the contract (and so the grader) finds "
+        "the Values a node was computed from in `_prev`; rename `{attribute}` to `_prev`"
+    ),
+    "prev-missing": (
+        "a computed Value has no `_prev`: keep the Values it was computed from in `_prev` "
+        "(`Value(data, (self, other), op)` with `self._prev = set(_children)`)"
+    ),
+    "constructor-order": (
+        "the grader builds a node as `Value(data, children)`, in the contract's order "
+        "`Value(data, _children=(), _op='', label='')`; your `__init__` takes `({parameters})`, so the "
+        "children land in `{second}` and `_prev` stays empty: make `_children` the second parameter"
+    ),
+    "exponent-in-prev": (
+        "`_prev` holds the exponent ({value}), a plain number: only Values belong in the graph. "
+        "In `__pow__` the exponent is a constant: build the result with `(self,)` as its children"
+    ),
+    "number-in-prev": (
+        "`_prev` holds a plain {type}, not a Value: wrap numbers with `Value(...)` before "
+        "building the result, so that `_prev` holds only Values"
+    ),
+    "grad-flag-off": (
+        "gradients are switched off by `{flag}`, which is False for `Value(x)`: the grader (and the "
+        "contract) builds leaves as `Value(x)` and expects them to receive gradients; default `{flag}` "
+        "to True, or drop the flag"
+    ),
+    "method-missing": (
+        "`Value` has no `{method}`: the contract's Value defines it, and this part's checks call it"
+    ),
+    "mul-grad-for-data": (
+        "`__mul__`'s `_backward` multiplies by the other operand's `.grad` instead of its `.data`: "
+        "d(a*b)/da is `b.data` (`self.grad += other.data * out.grad`)"
+    ),
     "data-is-value": "`out.data` holds a Value, not a number: compute the result from each operand's `.data`",
     "shared-weights": "the weights are one shared Value: `[Value(...)] * nin` repeats one object; build each with a comprehension",
     "bias-missing-from-parameters": "the bias is missing from `parameters()` (it should be `w + [b]`)",
@@ -63,6 +102,22 @@ BUGS: dict[str, str] = {
 }
 
 
-def advice(key: str, where: str = "") -> Diagnosis:
-    """The diagnosis for catalogued bug ``key`` (``where``: the part whose code has it, if not this one)."""
-    return Diagnosis(key, BUGS[key], where)
+# What an observation shows when no catalogued bug is singled out: said plainly, as a question.
+OBSERVATIONS: dict[str, str] = {
+    "no-gradient": (
+        "every gradient stayed 0: does the result's `_backward` run at all, and does it add into the "
+        "operands' `.grad`?"
+    ),
+}
+
+
+def advice(key: str, where: str = "", **facts: str) -> Diagnosis:
+    """The diagnosis for catalogued bug (or observation) ``key``; ``where``: the part whose code has it,
+    if not this one; ``facts``: the names a message quotes (an attribute, a method), already checked."""
+    text = BUGS.get(key) or OBSERVATIONS[key]
+    return Diagnosis(key, text.format(**facts) if facts else text, where, observation=key in OBSERVATIONS)
+
+
+def generic(key: str) -> str:
+    """A catalogue entry without the facts of one submission (for class summaries)."""
+    return re.sub(r"\{\w+\}", "...", BUGS.get(key) or OBSERVATIONS.get(key, ""))

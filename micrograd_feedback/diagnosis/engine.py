@@ -22,7 +22,7 @@ from ..result import Diagnosis
 from .catalogue import advice
 from .simulate import simulate
 
-Ask = Callable[[str, dict], "dict | None"]
+Ask = Callable[..., "dict | None"]
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,19 @@ def first_match(rules: list[Rule], part: str, evidence: object) -> Diagnosis | N
         if rule.parts is not None and part not in rule.parts:
             continue
         found = rule.holds(evidence)
+        if isinstance(found, Diagnosis):
+            return found
         if found:
             return advice(found if isinstance(found, str) else rule.key)
     return None
+
+
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
+
+
+def quoted(name: object) -> str | None:
+    """An identifier from an observation, safe to quote in a message (None if it is not one)."""
+    return name if isinstance(name, str) and NAME.fullmatch(name) else None
 
 
 # == errors raised by student code ================================================
@@ -74,14 +84,48 @@ def number_on_the_left_fails(e: ErrorEvidence) -> bool:
 
 @error_rule("number-not-wrapped", 20)
 def number_used_as_a_value(e: ErrorEvidence) -> bool:
+    """``other.data`` on a plain number: the operation did not wrap it."""
     return e.kind == "AttributeError" and bool(
-        re.search(r"'(int|float)' object has no attribute '(data|grad|_prev|_backward)'", e.message))
+        re.search(r"'(int|float)' object has no attribute '(data|grad)'", e.message))
+
+
+@error_rule("number-in-prev", 21)
+def number_walked_as_a_node(e: ErrorEvidence) -> Diagnosis | None:
+    """A backward pass met a plain number in ``_prev`` (it has no ``_prev``/``_backward``)."""
+    found = re.search(r"'(int|float)' object has no attribute '(_prev|_backward)'", e.message) \
+        if e.kind == "AttributeError" else None
+    return advice("number-in-prev", type=found.group(1)) if found else None
 
 
 @error_rule("backward-not-underscore", 30)
 def backward_assigned_under_slots(e: ErrorEvidence) -> bool:
     """``out.backward = ...`` on a class with __slots__: the method's name is read-only there."""
     return e.kind == "AttributeError" and "object attribute 'backward' is read-only" in e.message
+
+
+MISSING_OPERATOR = {  # Python's words for an operator the class lacks -> the method to define
+    r"bad operand type for unary -: '(?!int|float)": "__neg__",
+    r"unsupported operand type\(s\) for \*\* or pow\(\): '(?!int|float)\w+' and": "__pow__",
+    r"unsupported operand type\(s\) for -: '(?!int|float)\w+' and": "__sub__",
+    r"unsupported operand type\(s\) for /: '(?!int|float)\w+' and": "__truediv__",
+    r"unsupported operand type\(s\) for \*: '(?!int|float)\w+' and": "__mul__",
+    r"unsupported operand type\(s\) for \+: '(?!int|float)\w+' and": "__add__",
+}
+CONTRACT_METHODS = ("exp", "tanh", "relu", "backward")
+
+
+@error_rule("method-missing", 15)
+def a_contract_method_is_missing(e: ErrorEvidence) -> Diagnosis | None:
+    """The check called a method or operator of the contract that the class does not define."""
+    if e.kind == "AttributeError":
+        found = re.search(r"'(?!int'|float')\w+' object has no attribute '(\w+)'", e.message)
+        if found and found.group(1) in CONTRACT_METHODS:
+            return advice("method-missing", method=f"{found.group(1)}()")
+    if e.kind == "TypeError":
+        for pattern, method in MISSING_OPERATOR.items():
+            if re.search(pattern, e.message):
+                return advice("method-missing", method=method)
+    return None
 
 
 @error_rule("tanh-overflow", 40, {"tanh"})
@@ -152,6 +196,29 @@ class OpEvidence:
         return all(close(self.grads.get(n), g, **GRADS) for n, g in wanted.items())
 
     @cached_property
+    def all_zero(self) -> bool:
+        """Every gradient came back exactly 0 where some should not be."""
+        return (all(self.grads.get(n) == 0 for n in self.expected_grads)
+                and any(abs(g) > 1e-9 for g in self.expected_grads.values()))
+
+    @cached_property
+    def foreign(self) -> list[dict]:
+        """What ``_prev`` holds that is not a Value (validated: the observation is the student's)."""
+        found = self.obs.get("foreign_in_prev")
+        return [f for f in found[:3] if isinstance(f, dict)] if isinstance(found, list) else []
+
+    @cached_property
+    def operands(self) -> dict:
+        """Where the result keeps its operands when ``_prev`` does not (``probes.operands_attribute``)."""
+        found = self.obs.get("operands")
+        return found if isinstance(found, dict) else {}
+
+    @cached_property
+    def flags(self) -> list[str]:
+        found = self.obs.get("grad_flags")
+        return [f for f in (quoted(x) for x in found[:5]) if f] if isinstance(found, list) else []
+
+    @cached_property
     def negation_detached(self) -> bool:
         """Does ``-x`` alone come back as a Value that does not reach ``x``?"""
         if self.ask is None or not self.inputs:
@@ -193,6 +260,36 @@ def tanh_overflows_far_out(e: OpEvidence) -> bool:
     return bool(e.obs.get("is_value")) and not e.data_ok and not finite and max(map(abs, e.inputs.values())) > 300
 
 
+# -- structure: what every check relies on, before any formula ---------------------------
+def number_in_prev(foreign: object, expr: str) -> Diagnosis | None:
+    """``_prev`` holds something that is not a Value (``probes.foreign_in_prev``): the exponent of a
+    ``**`` in ``expr`` if its value is one, else a plain number."""
+    first = foreign[0] if isinstance(foreign, list) and foreign and isinstance(foreign[0], dict) else None
+    if first is None:
+        return None
+    value = first.get("value")
+    exponents = {float(k) for k in re.findall(r"\*\*\s*\(?(-?\d+(?:\.\d+)?)", expr)}
+    if isinstance(value, float) and value in exponents:
+        return advice("exponent-in-prev", value=f"{value:g}")
+    return advice("number-in-prev", type=quoted(first.get("type")) or "number")
+
+
+@op_rule("exponent-in-prev", 5)
+def a_number_in_prev(e: OpEvidence) -> Diagnosis | None:
+    return number_in_prev(e.foreign, e.expr.text)
+
+
+@op_rule("prev-named-otherwise", 45)
+def operands_kept_elsewhere(e: OpEvidence) -> Diagnosis | None:
+    """The result is right, its operands are not in ``_prev``: under another name, or nowhere."""
+    if not (e.data_ok and e.unreached and e.operands):
+        return None
+    attribute = quoted(e.operands.get("found_in"))
+    if attribute:
+        return advice("prev-named-otherwise", attribute=attribute)
+    return advice("prev-missing") if e.operands.get("prev") is False else None
+
+
 # -- the graph ------------------------------------------------------------------------
 @op_rule("neg-detached", 50, {"neg_sub"})
 def negation_leaves_the_graph(e: OpEvidence) -> bool:
@@ -232,6 +329,36 @@ def division_alone_leaves_the_numerator(e: OpEvidence) -> bool:
     return e.in_graph and e.numerator_detached
 
 
+@op_rule("grad-flag-off", 64)
+def a_flag_switches_gradients_off(e: OpEvidence) -> Diagnosis | None:
+    """No gradient at all, a ``Value(x)`` has a false ``...grad...`` flag, and with it set True the
+    same expression gets exactly the right gradients: the flag, and nothing else, is the bug."""
+    if not (e.in_graph and e.all_zero and e.flags and e.ask):
+        return None
+    obs = e.ask(e.expr.text, e.inputs, enable=e.flags)
+    grads = obs.get("grads") if obs else None
+    if isinstance(grads, dict) and all(close(grads.get(n), g, **GRADS) for n, g in e.expected_grads.items()):
+        return advice("grad-flag-off", flag=e.flags[0])
+    return None
+
+
+@op_rule("mul-grad-for-data", 65, {"mul"})
+def mul_uses_the_gradient(e: OpEvidence) -> bool:
+    """``a * b + a`` singles it out: a mul whose ``_backward`` never runs leaves ``b.grad`` at 0,
+    one that multiplies by ``a.grad`` (already ``g`` from the addition) gives ``b.grad = g*g``."""
+    if not (e.in_graph and e.ask):
+        return False
+    x, y = (list(e.inputs.values()) + [1.5, -2.0])[:2]
+    g = e.out_grad
+    obs = e.ask("a * b + a", {"a": x, "b": y})
+    grads = obs.get("grads") if obs else None
+    if not isinstance(grads, dict) or abs(g * g - x * g) < 1e-9:
+        return False
+    one_order = {"a": g, "b": g * g}  # self first: self.grad += other.grad * out.grad, then other
+    other_order = {"a": g + g * g * g, "b": g * g}
+    return any(all(close(grads.get(n), v, **GRADS) for n, v in wrong.items()) for wrong in (one_order, other_order))
+
+
 @op_rule("*", 70)
 def stated_gradients(e: OpEvidence) -> str | None:
     """The gradients a bug the check stated would give (e.g. relu'(0) = 1)."""
@@ -268,6 +395,12 @@ def one_simulated_bug(e: OpEvidence) -> str | None:
     return matches[0] if len(matches) == 1 else None
 
 
+@op_rule("no-gradient", 115)
+def no_gradient_at_all(e: OpEvidence) -> bool:
+    """Every gradient 0 and no catalogued bug singled out: say what was seen, name no formula."""
+    return e.in_graph and e.all_zero
+
+
 @op_rule("pow-exponent-not-reduced", 120, {"pow"})
 def power_rule_without_reduction(e: OpEvidence) -> bool:
     power = e.expr.power_of_input()
@@ -279,8 +412,8 @@ def power_rule_without_reduction(e: OpEvidence) -> bool:
 
 @op_rule("tanh-grad", 130, {"tanh"})
 def lone_tanh_gradient_wrong(e: OpEvidence) -> bool:
-    """tanh of an input alone, right value, wrong gradient: its local derivative is wrong."""
-    return e.in_graph and e.expr.is_method_of_input("tanh") is not None
+    """tanh of an input alone, right value, a wrong non-zero gradient: its local derivative is wrong."""
+    return e.in_graph and not e.all_zero and e.expr.is_method_of_input("tanh") is not None
 
 
 @op_rule("relu-grad-at-zero", 140, {"relu"})
@@ -292,7 +425,7 @@ def lone_relu_at_zero_gradient_wrong(e: OpEvidence) -> bool:
 @op_rule("relu-grad", 141, {"relu"})
 def lone_relu_gradient_wrong(e: OpEvidence) -> bool:
     name = e.expr.is_method_of_input("relu")
-    return e.in_graph and name is not None and e.inputs.get(name) != 0
+    return e.in_graph and not e.all_zero and name is not None and e.inputs.get(name) != 0
 
 
 def diagnose_op(evidence: OpEvidence) -> Diagnosis | None:
@@ -333,10 +466,15 @@ def diagnose_graph(operations: dict[str, frozenset[str]], expr: str, inputs: dic
     Only unambiguous evidence: the root not seeded with 1, or exactly one
     simulated operation bug (in any operation part) reproducing every gradient.
     """
+    structural = number_in_prev(obs.get("foreign_in_prev"), expr)
+    if structural:
+        return structural
     if obs.get("out_grad") is not None and not close(obs.get("out_grad"), 1.0):
         return advice("backward-no-seed")
     observed = obs.get("grads")
     grads = observed if isinstance(observed, dict) else {}
+    if all(grads.get(n) == 0 for n in expected_grads) and any(abs(g) > 1e-9 for g in expected_grads.values()):
+        return advice("no-gradient")
     found = set()
     for part, members in operations.items():  # a part whose simulations fit twice says nothing
         matches = matching_simulations(part, members, expr, inputs, 1.0, grads, expected_grads)
@@ -346,6 +484,21 @@ def diagnose_graph(operations: dict[str, frozenset[str]], expr: str, inputs: dic
         bug, part_id = found.pop()
         return advice(bug, where=part_id)
     return None
+
+
+# == the constructor, as the grader uses it =============================================
+def diagnose_structure(structure: dict) -> Diagnosis | None:
+    """``Value(data, (child,))`` left ``child`` out of ``_prev`` (``probes.probe_graph_backward``):
+    the operands are kept under another name, or the constructor takes its children elsewhere."""
+    parameters = [name for name in (quoted(p) for p in (structure.get("parameters") or [])[:8]) if name]
+    attribute = quoted(structure.get("found_in"))
+    if attribute and attribute.lstrip("_") not in {p.lstrip("_") for p in parameters[1:2]}:
+        return advice("prev-named-otherwise", attribute=attribute)
+    if len(parameters) >= 2 and parameters[1].lstrip("_") not in {"children", "prev", "parents", "operands"}:
+        return advice("constructor-order", parameters=", ".join(parameters), second=parameters[1])
+    if attribute:
+        return advice("prev-named-otherwise", attribute=attribute)
+    return advice("prev-missing") if structure.get("prev") is False else None
 
 
 # == backward ==========================================================================

@@ -106,7 +106,8 @@ def _run_case(part: str, name: str, run: Callable[[], None], locate) -> CheckRes
         kind, message = type(error).__name__, str(error)[:300]
         where = _where(error, locate)
         return CheckResult(name, part, status="error", ran=name,
-                           error=f"Your code raised {kind}{f' ({where})' if where else ''}: {message}",
+                           error=(f"Your code raised {kind} ({where}): {message}" if where
+                                  else f"The check's call raised {kind}: {message}"),
                            diagnoses=tuple(d for d in [diagnose_error(part, {"type": kind, "message": message})] if d))
     return CheckResult(name, part)
 
@@ -191,8 +192,8 @@ def _state(modules: dict[str, Any]) -> probes.State:
 def _operation_cases(part: str, modules: dict[str, Any]):
     members = frozenset(PARTS[part].members)
 
-    def observe(expr: str, inputs: dict, out_grad: float) -> dict:
-        return probes.probe_op(_state(modules), expr, inputs, out_grad)
+    def observe(expr: str, inputs: dict, out_grad: float, **options) -> dict:
+        return probes.probe_op(_state(modules), expr, inputs, out_grad, **options)
 
     for case in cases.OPERATIONS[part]:
         def run(case=case) -> None:

@@ -1,0 +1,170 @@
+"""Diagnoses that never mislead: engines written the way learners write them.
+
+``tests/submissions/engine/learners/`` holds complete engines in learners'
+styles (the lecture's, a typed one with an iterative sort), each correct or
+with one real-world deviation: a gradient flag that is off by default, the
+exponent in ``_prev``, a constructor in another order, operands kept under
+another name, ``other.grad`` for ``other.data``, a ``_backward`` never
+assigned, missing methods, and the classic bugs.  Each file's header states
+what the grader must say:
+
+    # expect <part>: <key>   the part loses points and its first failed check names [key]
+    # expect <part>: none    the part loses points and no catalogued bug fits: none is named
+    # expect <part>: -       the part loses points (graphs, the integration part, when an
+    #                        operation it uses is broken: it may name that operation's bug)
+    # also has: <key>        a second bug the engine really has (it may be named too)
+    # expect full marks
+
+Every part not listed keeps full marks.  And, whatever the grader says
+anywhere in the result, it names no catalogued bug the engine does not have:
+its premise would be false (observations, which say only what was seen, are
+allowed).  The exact messages of the six situations that once misled are
+pinned below.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from autograder.grade import grade
+from micrograd_feedback.diagnosis.catalogue import BUGS, OBSERVATIONS
+
+from test_grader_engine import SECRET, rubric_for, stage
+
+LEARNERS = Path(__file__).resolve().parent / "submissions" / "engine" / "learners"
+ENGINES = sorted(LEARNERS.glob("*.py"))
+KEY = re.compile(r"\[([a-z-]+)\]")
+
+
+def expectations(path: Path) -> dict[str, str | None]:
+    """part -> the key its first failed check must name ("none": no key; None: any the engine has)."""
+    found = {}
+    for line in path.read_text().splitlines():
+        match = re.fullmatch(r"# expect (\w+): (\S+)", line)
+        if match:
+            found[match.group(1)] = None if match.group(2) == "-" else match.group(2)
+    return found
+
+
+def bugs_it_has(path: Path) -> set[str]:
+    stated = {key for key in expectations(path).values() if key and key != "none"}
+    return stated | set(re.findall(r"^# also has: (\S+)$", path.read_text(), re.MULTILINE))
+
+
+@cache
+def graded(name: str) -> dict:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        source = (LEARNERS / f"{name}.py").read_text()
+        return grade(stage(Path(folder) / name, source), rubric=rubric_for("engine"), secret=SECRET)
+
+
+def first_failed(result: dict, part: str) -> dict:
+    return next(t for t in result["tests"] if t["part"] == part and t["status"] != "passed")
+
+
+def test_the_corpus_is_large_and_every_expected_key_is_catalogued():
+    assert len(ENGINES) >= 25
+    for path in ENGINES:
+        for key in {*expectations(path).values(), *bugs_it_has(path)}:
+            assert key in (None, "none") or key in BUGS or key in OBSERVATIONS, f"{path.name}: {key}"
+
+
+@pytest.mark.parametrize("path", ENGINES, ids=lambda p: p.stem)
+def test_each_learner_engine_is_scored_and_diagnosed_as_stated(path):
+    expected = expectations(path)
+    result = graded(path.stem)
+    lost = {k for k, p in result["parts"].items() if p["score"] < p["max_score"]}
+    assert lost == set(expected), f"loses {sorted(lost)}, expected {sorted(expected)}"
+    for part, key in expected.items():
+        message = first_failed(result, part)["message"]
+        if key == "none":
+            assert not set(KEY.findall(message)) & set(BUGS), message
+        elif key is not None:
+            assert f"[{key}]" in message, message
+    assert "internal grader error" not in str(result)
+
+
+@pytest.mark.parametrize("path", ENGINES, ids=lambda p: p.stem)
+def test_no_advice_whose_premise_the_engine_contradicts(path):
+    """Every catalogued bug named anywhere in the result is one this engine has."""
+    has = bugs_it_has(path)
+    named = {key for test in graded(path.stem)["tests"] for key in KEY.findall(test["message"]) if key in BUGS}
+    assert named <= has, f"named {sorted(named - has)}, which {path.stem} does not have"
+
+
+# -- the six situations that misled, with the exact message a student reads -------------------------
+def message(name: str, part: str) -> str:
+    return first_failed(graded(name), part)["message"]
+
+
+def likely_cause(name: str, part: str) -> str:
+    return next(line for line in message(name, part).splitlines() if line.startswith(("Likely cause", "What this")))
+
+
+def test_a_gradient_flag_off_by_default_is_named_not_the_formulas():
+    assert likely_cause("require_grad_off_by_default", "tanh") == (
+        "Likely cause: gradients are switched off by `require_grad`, which is False for `Value(x)`: the grader "
+        "(and the contract) builds leaves as `Value(x)` and expects them to receive gradients; default "
+        "`require_grad` to True, or drop the flag [grad-flag-off]")
+    assert likely_cause("require_grad_off_by_default", "graphs") == (
+        "What this shows: every gradient stayed 0: does the result's `_backward` run at all, and does it add "
+        "into the operands' `.grad`? [no-gradient]")
+
+
+def test_the_exponent_in_prev_is_named_not_an_unwrapped_number():
+    text = message("exponent_in_prev", "pow")
+    assert "Got: _prev holds a plain int" in text or "Got: _prev holds a plain float" in text
+    assert re.search(r"Likely cause: `_prev` holds the exponent \(-?[\d.]+\), a plain number: only Values belong "
+                     r"in the graph\. In `__pow__` the exponent is a constant: build the result with `\(self,\)` "
+                     r"as its children \[exponent-in-prev\]$", text), text
+    assert "number-not-wrapped" not in str(graded("exponent_in_prev"))
+
+
+def test_a_constructor_in_another_order_is_named_and_costs_only_backward():
+    result = graded("label_before_children")
+    assert {k for k, p in result["parts"].items() if p["score"] < p["max_score"]} == {"backward"}
+    text = message("label_before_children", "backward")
+    assert "Your code raised" not in text and "backward-skips-nodes" not in text
+    assert likely_cause("label_before_children", "backward") == (
+        "Likely cause: the grader builds a node as `Value(data, children)`, in the contract's order "
+        "`Value(data, _children=(), _op='', label='')`; your `__init__` takes `(data, label, _prev, _op)`, so the "
+        "children land in `label` and `_prev` stays empty: make `_children` the second parameter "
+        "[constructor-order]")
+
+
+@pytest.mark.parametrize(("name", "attribute"), [("children_attribute", "_children"), ("prev_without_underscore", "prev"),
+                                                 ("private_prev", "__prev"), ("children_list", "children")])
+def test_operands_under_another_name_are_named(name, attribute):
+    assert likely_cause(name, "add") == (
+        f"Likely cause: the operands are kept in `{attribute}`, not in `_prev`: the contract (and so the grader) "
+        f"finds the Values a node was computed from in `_prev`; rename `{attribute}` to `_prev` "
+        "[prev-named-otherwise]")
+    assert "neg-detached" not in str(graded(name))
+
+
+def test_multiplying_by_the_other_grad_is_named():
+    assert likely_cause("mul_uses_grad", "mul") == (
+        "Likely cause: `__mul__`'s `_backward` multiplies by the other operand's `.grad` instead of its `.data`: "
+        "d(a*b)/da is `b.data` (`self.grad += other.data * out.grad`) [mul-grad-for-data]")
+
+
+def test_a_missing_method_is_named_without_blaming_the_students_code():
+    text = message("no_exp_no_relu", "exp")
+    assert "Your code raised" not in text
+    assert "The check's call raised AttributeError: 'Value' object has no attribute 'exp'" in text
+    assert likely_cause("no_exp_no_relu", "exp") == (
+        "Likely cause: `Value` has no `exp()`: the contract's Value defines it, and this part's checks call it "
+        "[method-missing]")
+    assert likely_cause("no_neg_no_sub", "neg_sub").startswith("Likely cause: `Value` has no `__")
+
+
+def test_a_backward_never_assigned_says_how_to_assign_it():
+    assert likely_cause("relu_backward_never_assigned", "relu") == (
+        "Likely cause: the result's `_backward` is never assigned, so no gradient reaches the inputs: after "
+        "`def _backward(): ...`, set `out._backward = _backward` [backward-never-set]")
