@@ -29,11 +29,10 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from test_grader_engine import SECRET, rubric_for, stage
 
 from autograder.grade import grade
 from micrograd_feedback.diagnosis.catalogue import BUGS, OBSERVATIONS
-
-from test_grader_engine import SECRET, rubric_for, stage
 
 LEARNERS = Path(__file__).resolve().parent / "submissions" / "engine" / "learners"
 ENGINES = sorted(LEARNERS.glob("*.py"))
