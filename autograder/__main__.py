@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     many.add_argument("--jobs", type=int, default=None, help="parallel graders (default: the number of cores)")
     many.add_argument("--force", action="store_true", help="grade again what is already graded")
     many.add_argument("--assignment", help="grade one assignment of the rubric only (value_engine, neural_net)")
+    many.add_argument("--scheduler", metavar="ADDRESS",
+                      help="grade on a Dask cluster (tcp://host:8786), or on local:N, a local cluster of N workers")
     args = parser.parse_args(argv)
     try:
         rubric = _rubric(args.assignment)
@@ -36,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         return _grade(args, rubric)
     from .batch import grade_batch
 
-    return grade_batch(args.dir, args.out, jobs=args.jobs, force=args.force, rubric=rubric)
+    return grade_batch(args.dir, args.out, jobs=args.jobs, force=args.force, rubric=rubric,
+                       scheduler=args.scheduler)
 
 
 def _rubric(assignment: str | None):

@@ -39,7 +39,7 @@ import sys
 import time
 import traceback
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from micrograd_feedback.result import SubmissionResult
@@ -54,8 +54,10 @@ REPORT = "class-report.html"
 
 
 def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None = None, force: bool = False,
-                rubric: Rubric | None = None) -> int:
-    """Grade every subdirectory of ``dir`` into ``out``; 0 when every submission was graded."""
+                rubric: Rubric | None = None, scheduler: str | None = None) -> int:
+    """Grade every subdirectory of ``dir`` into ``out``; 0 when every submission was graded.
+
+    ``scheduler``: grade on a Dask cluster (``autograder/cluster.py``) instead of ``jobs`` local graders."""
     source, out = Path(dir), Path(out)
     rubric = rubric or load_rubric()
     if not source.is_dir():
@@ -84,10 +86,16 @@ def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None
         if changed:
             print(f"grading again {len(changed)} submission(s) whose files, rubric or grader changed since they "
                   f"were graded: {', '.join(changed[:10])}{' ...' if len(changed) > 10 else ''}", file=sys.stderr)
-        warm_up(rubric)
         try:
-            failures = run_pool(todo, out, jobs, rubric, stamps, total=len(submissions),
-                                done=len(submissions) - len(todo))
+            if scheduler:
+                from .cluster import run_cluster
+
+                with progress(out, stamps, failures, len(submissions), len(submissions) - len(todo)) as finished:
+                    run_cluster(todo, out, rubric, scheduler, finished)
+            else:
+                warm_up(rubric)
+                failures = run_pool(todo, out, jobs, rubric, stamps, total=len(submissions),
+                                    done=len(submissions) - len(todo))
         except KeyboardInterrupt:
             interrupted = True
     write_reports(submissions, out, rubric)
@@ -175,9 +183,10 @@ def warm_up(rubric: Rubric) -> None:
     gc.freeze()  # the children's collections skip the parent's objects (and copy fewer pages)
 
 
-def run_pool(todo: list[Path], out: Path, jobs: int, rubric: Rubric, stamps: dict[str, dict[str, str]],
-             total: int, done: int) -> dict[str, str]:
-    """Grade ``todo`` in ``jobs`` forked graders; returns name -> why the grader failed."""
+@contextlib.contextmanager
+def progress(out: Path, stamps: dict[str, dict[str, str]], failures: dict[str, str], total: int,
+             done: int) -> Iterator[Callable[[Path, str | None], None]]:
+    """A progress bar, and ``finished(submission, why)``: stamps a graded submission, records a failure."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -189,12 +198,11 @@ def run_pool(todo: list[Path], out: Path, jobs: int, rubric: Rubric, stamps: dic
         TimeRemainingColumn,
     )
 
-    failures: dict[str, str] = {}
     columns = [TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
                TextColumn("{task.fields[rate]}"), TextColumn("ETA"), TimeRemainingColumn(), TimeElapsedColumn()]
     started = time.monotonic()
-    with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
-        task = progress.add_task("grading", total=total, completed=done, rate="")
+    with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
+        task = bar.add_task("grading", total=total, completed=done, rate="")
 
         def finished(submission: Path, why: str | None) -> None:
             if not why:  # what it was graded from (computed before grading: a file changed since is regraded)
@@ -203,9 +211,17 @@ def run_pool(todo: list[Path], out: Path, jobs: int, rubric: Rubric, stamps: dic
                 failures[submission.name] = why
                 if not (out / submission.name / ERROR).is_file():  # keep a grader's own traceback
                     _write_atomic(out / submission.name / ERROR, why + "\n")
-            count = progress.tasks[0].completed + 1 - done
-            progress.update(task, advance=1, rate=f"{count / max(time.monotonic() - started, 1e-9):.1f}/s")
+            count = bar.tasks[0].completed + 1 - done
+            bar.update(task, advance=1, rate=f"{count / max(time.monotonic() - started, 1e-9):.1f}/s")
 
+        yield finished
+
+
+def run_pool(todo: list[Path], out: Path, jobs: int, rubric: Rubric, stamps: dict[str, dict[str, str]],
+             total: int, done: int) -> dict[str, str]:
+    """Grade ``todo`` in ``jobs`` forked graders; returns name -> why the grader failed."""
+    failures: dict[str, str] = {}
+    with progress(out, stamps, failures, total, done) as finished:
         previous = signal.signal(signal.SIGTERM, _terminate)  # a killed batch kills its graders
         pool = Pool(todo, out, jobs, rubric)
         try:

@@ -45,7 +45,7 @@ class GradingLoop:
     exception that stopped the grader on that submission.
     """
 
-    def __init__(self, paths: Iterable[str | os.PathLike], done: Done, rubric: Rubric, secret: bytes):
+    def __init__(self, paths: Iterable[str | os.PathLike | Submission], done: Done, rubric: Rubric, secret: bytes):
         self.paths, self.done, self.rubric, self.secret = paths, done, rubric, secret
         self.checks: list[CheckResult] = []
 
@@ -53,18 +53,20 @@ class GradingLoop:
     def pytest_runtestloop(self, session) -> bool:
         if session.testsfailed:
             raise session.Interrupted(f"{session.testsfailed} errors while collecting the hidden checks")
-        for path in map(Path, self.paths):
+        for item in self.paths:
+            path = item.origin if isinstance(item, Submission) else Path(item)
             try:
-                result = self._grade(session, path)
+                result = self._grade(session, item)
             except Exception as error:  # noqa: BLE001 - the grader failed on this one; report it, go on
                 self.done(path, None, error)
             else:
                 self.done(path, result, None)
         return True
 
-    def _grade(self, session, path: Path) -> SubmissionResult:
+    def _grade(self, session, given: str | os.PathLike | Submission) -> SubmissionResult:
         started = time.monotonic()
-        submission = load_submission(path)
+        # A Submission already read (by a cluster client, say) is graded as it is.
+        submission = given if isinstance(given, Submission) else load_submission(Path(given))
         with staged(submission) as layout:
             isolation = Isolation(layout, preload=course_modules(submission.imports))
             context = GradingContext(submission, layout, self.rubric, seed_for(self.secret, submission.digest),
@@ -138,7 +140,7 @@ def grade_result(path: str | os.PathLike, *, rubric: Rubric | None = None,
     return result
 
 
-def grade_each(paths: Iterable[str | os.PathLike], done: Done, *, rubric: Rubric | None = None,
+def grade_each(paths: Iterable[str | os.PathLike | Submission], done: Done, *, rubric: Rubric | None = None,
                secret: bytes | None = None) -> None:
     """Grade every submission ``paths`` yields, in one pytest session; ``done`` gets each result."""
     rubric = rubric or load_rubric()

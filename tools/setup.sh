@@ -44,4 +44,4 @@ if ! "$VENV/bin/python" -c "import torch" >/dev/null 2>&1; then
     "${PIP[@]}" install ${TORCH_INDEX:+--index-url "$TORCH_INDEX"} "${TORCH_SPEC:-torch==2.13.0}" >>"$LOG" 2>&1 \
         || fail "could not install PyTorch"
 fi
-"${PIP[@]}" install -e ".[course,dev]" >>"$LOG" 2>&1 || fail "could not install the kit"
+"${PIP[@]}" install -e ".[course,dev,cluster]" >>"$LOG" 2>&1 || fail "could not install the kit"

@@ -1,0 +1,174 @@
+"""Grade a batch on a Dask cluster: ``grade-batch DIR --out OUT --scheduler ADDRESS``.
+
+The client (this process) reads every submission the way a local batch does
+(``submission.load_submission``: no links, bounded, decoded), sends each one
+as plain data to a ``dask.distributed`` worker, and writes what comes back
+with the same ``batch.record`` a local grader uses, one submission at a time
+as results arrive, atomically: the output folder looks exactly like a local
+``grade-batch``'s, and resume works the same way.
+
+Each worker grades in its own sandbox, with one pytest session per worker
+process fed through a queue (as a local grader keeps one session for many
+submissions).  The grader secret never travels: every worker reads its own
+(``$MICROGRAD_GRADER_SECRET`` or ``~/.config/micrograd-kit/grader-secret``
+on its host), and returns the fingerprint of its grading code and secret
+(``batch.grader_digest``) with each result; a result from a worker whose
+fingerprint differs from the client's is refused, so a mis-provisioned host
+cannot put different inputs or an older grader into the gradebook.
+
+A worker that dies takes no submission with it: Dask runs its tasks again
+elsewhere (``distributed.scheduler.allowed-failures``), and the client writes
+each submission's result once, when its task completes.
+
+``--scheduler local:N`` starts a ``LocalCluster`` of N single-threaded worker
+processes on this machine (docs/grading-speed.md, docs/cluster.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from micrograd_feedback.result import SubmissionResult
+
+from .rubric import Rubric
+from .submission import Submission
+
+Finished = Callable[[Path, "str | None"], None]
+
+
+# ----------------------------------------------------------------------------
+# Worker side
+# ----------------------------------------------------------------------------
+class SessionGrader:
+    """One pytest grading session in a thread of the worker process, fed submissions through a queue."""
+
+    def __init__(self, rubric: Rubric):
+        self.rubric = rubric
+        self.requests: queue.Queue = queue.Queue()
+        self.replies: dict[int, queue.Queue] = {}
+        self.lock = threading.Lock()
+        threading.Thread(target=self._serve, name="micrograd-grader", daemon=True).start()
+
+    def grade(self, submission: Submission) -> SubmissionResult:
+        reply: queue.Queue = queue.Queue(maxsize=1)
+        self.requests.put((submission, reply))
+        result, error = reply.get()
+        if error is not None:
+            raise error
+        return result
+
+    def _serve(self) -> None:
+        from .grade import grade_each
+
+        current: list[queue.Queue] = []
+
+        def submissions() -> Iterator[Submission]:
+            while True:
+                submission, reply = self.requests.get()
+                current[:] = [reply]
+                yield submission
+
+        def done(_, result, error) -> None:
+            current[0].put((result, error))
+
+        try:
+            grade_each(submissions(), done, rubric=self.rubric)
+            raise RuntimeError("it stopped")
+        except BaseException as error:  # noqa: BLE001 - every waiting task learns why
+            with _SESSIONS_LOCK:  # the next task starts a new session
+                for key in [k for k, s in _SESSIONS.items() if s is self]:
+                    del _SESSIONS[key]
+            if current:  # the submission in hand, unless it was answered already
+                with contextlib.suppress(queue.Full):
+                    current[0].put_nowait((None, RuntimeError(f"the grading session ended: {error}")))
+            while True:
+                with contextlib.suppress(queue.Empty):
+                    self.requests.get_nowait()[1].put((None, RuntimeError(f"the grading session ended: {error}")))
+                    continue
+                break
+
+
+_SESSIONS: dict[str, SessionGrader] = {}
+_SESSIONS_LOCK = threading.Lock()
+
+
+def grade_on_worker(submission: Submission, rubric: Rubric, rubric_key: str) -> dict:
+    """The task a worker runs: the result as JSON, and the worker's grading fingerprint."""
+    from .batch import grader_digest
+
+    with _SESSIONS_LOCK:
+        session = _SESSIONS.get(rubric_key)
+        if session is None:
+            session = _SESSIONS[rubric_key] = SessionGrader(rubric)
+    result = session.grade(submission)
+    return {"result": result.to_json(), "grader": grader_digest()}
+
+
+# ----------------------------------------------------------------------------
+# Client side
+# ----------------------------------------------------------------------------
+@contextlib.contextmanager
+def connect(scheduler: str) -> Iterator:
+    """A ``distributed.Client`` for ``scheduler``: an address, or ``local:N`` for a LocalCluster here."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as error:
+        raise SystemExit("autograder: --scheduler needs dask.distributed: pip install 'micrograd-kit[cluster]'") \
+            from error
+    if scheduler.startswith("local:"):
+        workers = int(scheduler.split(":", 1)[1] or 2)
+        # Workers are separate processes with one thread each: a grader keeps a core busy on its own.
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+            with Client(cluster) as client:
+                yield client
+    else:
+        with Client(scheduler, timeout="30s") as client:
+            yield client
+
+
+def run_cluster(todo: list[Path], out: Path, rubric: Rubric, scheduler: str, finished: Finished,
+                on_client: Callable[[object], None] | None = None) -> None:
+    """Grade ``todo`` on the cluster, writing each result as it arrives; ``finished(submission, why)``
+    as a local pool calls it (why: None when graded)."""
+    from distributed import as_completed
+
+    from .batch import ERROR, _write_atomic, grader_digest, record, rubric_digest
+    from .submission import load_submission
+
+    mine = grader_digest()
+    key = rubric_digest(rubric)
+    with connect(scheduler) as client:
+        if on_client is not None:
+            on_client(client)
+        futures = {}
+        for submission in todo:
+            try:
+                loaded = load_submission(submission)
+            except Exception as error:  # noqa: BLE001 - the same sentence a local grader would write
+                _write_atomic(out / submission.name / ERROR, f"{type(error).__name__}: {error}\n")
+                finished(submission, f"{type(error).__name__}: {error}")
+                continue
+            future = client.submit(grade_on_worker, loaded, rubric, key, pure=False,
+                                   key=f"grade-{submission.name}-{time.monotonic_ns()}")
+            futures[future] = submission
+        for future in as_completed(futures):
+            submission = futures[future]
+            try:
+                answer = future.result()
+                if answer["grader"] != mine:
+                    raise RuntimeError("the worker runs a different grader (its code or its grader secret differs "
+                                       "from this client's): its result is not used")
+                record(submission, out / submission.name, SubmissionResult.from_json(answer["result"]))
+            except Exception as error:  # noqa: BLE001 - report it; the batch carries on
+                why = f"{type(error).__name__}: {error}"[:300]
+                _write_atomic(out / submission.name / ERROR, why + "\n")
+                finished(submission, why)
+            else:
+                finished(submission, None)
+            future.release()
+
