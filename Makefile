@@ -76,7 +76,7 @@ github-template: $(SETUP)
 COURSE      ?= assignments
 ASSIGNMENTS := value_engine neural_net
 NBGRADER     = cd $(COURSE) && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" nbgrader
-.PHONY: notebooks release autograde feedback collect export lab student-lab student-wheel
+.PHONY: notebooks release autograde autograde-fast feedback collect export lab student-lab student-wheel
 
 ## notebooks: regenerate assignments/source/ from assignments/notebook_src/ and solutions/
 notebooks: $(SETUP)
@@ -93,6 +93,13 @@ autograde: $(SETUP)
 	  if ls -d $(COURSE)/submitted/*/$$a >/dev/null 2>&1; then \
 	    ($(NBGRADER) autograde $$a --log-level=WARN) || exit 1; \
 	  else echo "autograde: no submissions of $$a under $(COURSE)/submitted/"; fi; \
+	done
+
+## autograde-fast: the same gradebook without kernels: the kit grades every submission in parallel (JOBS=),
+## then nbgrader's own Autograde pipeline runs with the kit's scores in place of executing cells
+autograde-fast: $(SETUP)
+	@for a in $(ASSIGNMENTS); do \
+	  $(PYTHON) -m autograder nbgrader-autograde $$a --course $(COURSE) $(if $(JOBS),--jobs $(JOBS)) || exit 1; \
 	done
 
 ## feedback: HTML feedback per student in assignments/feedback/ (hidden tests removed), always

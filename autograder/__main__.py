@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder grade PATH`` and ``grade-batch DIR --out OUTDIR``.
+"""Command line: ``python -m autograder grade PATH``, ``grade-batch DIR --out OUTDIR``, ``nbgrader-autograde A``.
 
 Exit status 0 whenever grading completed, whatever the score; 2 when PATH is
 unusable; 1 when the grader itself failed (docs/interface.md).
@@ -28,7 +28,17 @@ def main(argv: list[str] | None = None) -> int:
     many.add_argument("--assignment", help="grade one assignment of the rubric only (value_engine, neural_net)")
     many.add_argument("--scheduler", metavar="ADDRESS",
                       help="grade on a Dask cluster (tcp://host:8786), or on local:N, a local cluster of N workers")
+    fast = commands.add_parser("nbgrader-autograde",
+                               help="nbgrader autograde at the kit's speed: into the gradebook, no kernels")
+    fast.add_argument("assignment")
+    fast.add_argument("--course", type=Path, default=Path("assignments"), help="the course (default assignments)")
+    fast.add_argument("--student", action="append", help="only this student (repeatable)")
+    fast.add_argument("--jobs", type=int, default=None, help="parallel graders (default: the number of cores)")
     args = parser.parse_args(argv)
+    if args.command == "nbgrader-autograde":
+        from .nbgrader_fast import autograde
+
+        return autograde(args.course, args.assignment, args.student, args.jobs)
     try:
         rubric = _rubric(args.assignment)
     except ValueError as error:

@@ -363,3 +363,67 @@ def test_formgrader_under_make_lab_lists_the_course(course):
     finally:
         os.killpg(lab.pid, 15)
         lab.wait(timeout=30)
+
+
+# -- the kit's fast path: the same gradebook without kernels -------------------------------------
+@pytest.fixture(scope="module")
+def fast_course(course, tmp_path_factory) -> dict:
+    """A second copy of the course with the same submissions, autograded by ``nbgrader-autograde``."""
+    fast = tmp_path_factory.mktemp("fast-course")
+    shutil.copy(ROOT / "assignments" / "nbgrader_config.py", fast)
+    shutil.copytree(ROOT / "assignments" / "source", fast / "source")
+    for assignment, students in (("value_engine", VALUE_ENGINE), ("neural_net", NEURAL_NET)):
+        nbgrader(fast, "generate_assignment", assignment, "--create")
+        for student in students:
+            shutil.copytree(course["dir"] / "submitted" / student / assignment,
+                            fast / "submitted" / student / assignment)
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    seconds = {}
+    for assignment in ("value_engine", "neural_net"):
+        started = time.monotonic()
+        done = subprocess.run([sys.executable, "-m", "autograder", "nbgrader-autograde", assignment, "--course",
+                               str(fast), "--jobs", "2"], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+        seconds[assignment] = round(time.monotonic() - started, 1)
+    print(f"\nnbgrader-autograde seconds: {seconds}; nbgrader autograde: {course['seconds']}")
+    return {"dir": fast, "seconds": seconds}
+
+
+def test_fast_path_gives_every_check_cell_the_score_nbgrader_gives(course, fast_course):
+    assert read_grades(fast_course["dir"]) == course["grades"]
+
+
+def test_fast_path_restores_test_cells_and_shows_the_diagnosis(fast_course):
+    nb = nbformat.read(fast_course["dir"] / "autograded/d_tampered/value_engine/value_engine.ipynb", as_version=4)
+    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+    assert "6.0" != by_id["check_add"].source.strip() and 'check("add")' in by_id["check_add"].source
+    assert "check_mul" in by_id, "a deleted test cell is put back"
+    relu = nbformat.read(fast_course["dir"] / "autograded/c_relu_bug/value_engine/value_engine.ipynb", as_version=4)
+    cell = next(c for c in relu.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "check_relu")
+    text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+    assert "relu: graded by the course's grader below" in text and "[backward-not-underscore]" in text
+    assert cell.outputs[-1].output_type == "execute_result" and float(cell.outputs[-1].data["text/plain"]) == 0
+
+
+def test_fast_path_formgrader_feedback_and_export_work(course, fast_course):
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    def view(root: Path) -> dict:
+        api = NbGraderAPI(coursedir=CourseDirectory(root=str(root)))
+        return {(s["student"], a): (s["score"], s["max_score"], s["needs_manual_grade"])
+                for a in ("value_engine", "neural_net") for s in api.get_submissions(a) if s["student"] in VALUE_ENGINE}
+
+    plain, fast = view(course["dir"]), view(fast_course["dir"])
+    plain.pop(("c_relu_bug", "value_engine"), None)  # a manual grade changed it in an earlier test
+    assert {k: v for k, v in fast.items() if k in plain} == plain
+    nbgrader(fast_course["dir"], "generate_feedback", "value_engine")
+    page = (fast_course["dir"] / "feedback/c_relu_bug/value_engine/value_engine.html").read_text()
+    assert "backward-not-underscore" in page and "report(" not in page
+    nbgrader(fast_course["dir"], "export", "--to", str(fast_course["dir"] / "grades.csv"))
+    with open(fast_course["dir"] / "grades.csv") as f:
+        rows = {(r["assignment"], r["student_id"]): float(r["score"]) for r in csv.DictReader(f)}
+    for key, part_scores in course["grades"].items():
+        assignment, student = key.split("/")
+        assert rows[(assignment, student)] == pytest.approx(sum(part_scores.values()))
