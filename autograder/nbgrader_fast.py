@@ -57,13 +57,14 @@ class KitGrades(NbGraderPreprocessor):
         # The notebooks a check cell would grade under autograde (it runs in autograded/<student>/<assignment>/).
         files = submitted_notebooks(Path(self.course) / "autograded" / student / assignment)
         sources = extract_modules(files) if files else {}
+        locate = cell_locator(files) if files else None  # once per notebook: it parses the notebook
         result = _stored_result(Path(self.results) / student)
         for cell in nb.cells:
             grade = cell.metadata.get("nbgrader", {})
             part = str(grade.get("grade_id", "")).removeprefix("check_")
             is_check = cell.cell_type == "code" and grade.get("grade") and not grade.get("solution")
             if is_check and part in _rubric_parts():
-                cell.outputs = check_cell_outputs(part, result, sources, files or [])
+                cell.outputs = check_cell_outputs(part, result, sources, locate)
         return nb, resources
 
 
@@ -76,7 +77,7 @@ def _stored_result(folder: Path) -> dict:
         return {"error": f"the grader failed: {why}"}
 
 
-def check_cell_outputs(part: str, result: dict, sources: dict[str, str], files: list[Path]) -> list:
+def check_cell_outputs(part: str, result: dict, sources: dict[str, str], locate=None) -> list:
     """The outputs of ``check("<part>")``, ``report("<part>")`` and ``score("<part>")`` under autograde."""
     import nbformat
 
@@ -88,7 +89,7 @@ def check_cell_outputs(part: str, result: dict, sources: dict[str, str], files: 
     if module not in sources:  # as notebooks._live_result: nothing to grade, no grader run
         result = {"parts": {p.id: {"score": 0.0, "max_score": p.points} for p in _rubric_parts().values()},
                   "tests": []}
-    text = format_part(part, result, module in sources, locate=cell_locator(files) if files else None)
+    text = format_part(part, result, module in sources, locate=locate)
     outputs = [nbformat.v4.new_output("stream", name="stdout",
                                       text=f"{part}: graded by the course's grader below\n{text}\n")]
     try:
@@ -164,7 +165,9 @@ def run_nbgrader(course: Path, assignment: str, students: list[str], results: Pa
     previous = Path.cwd()
     os.chdir(course)  # nbgrader resolves the course's relative paths from here, as its CLI does
     try:
-        for student in students:
+        # One converter run for the whole class when every submission is wanted, as `nbgrader autograde A` does.
+        every = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{assignment}") if p.is_dir())
+        for student in ["*"] if students == every else students:
             coursedir = CourseDirectory(config=config)
             coursedir.assignment_id, coursedir.student_id = assignment, student
             app = Autograde(coursedir=coursedir, config=config)

@@ -30,7 +30,7 @@ STAGING_PREFIX = "micrograd-grade-"  # then the grader's pid: a folder whose gra
 
 @contextmanager
 def staged(submission: Submission) -> Iterator[Layout]:
-    layout = Layout(Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=staging_dir())))
+    layout = Layout(Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid():07d}-", dir=staging_dir())))
     try:
         shutil.copytree(RUNTIME_DIR, layout.runtime, ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copy(PROBES, layout.runtime / "probes.py")

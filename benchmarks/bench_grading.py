@@ -6,18 +6,25 @@ Prints a Markdown table.  Measures:
 
 - cold ``python -m autograder grade`` of one correct submission (wall, best and
   median of ``--repeat`` fresh processes);
-- ``grade-batch`` throughput on N submissions (copies of examples/submissions/,
-  mixed correct and buggy, each copy made distinct so that it gets its own
-  seed), ``--jobs`` = cores, including the batch's own start-up; with
-  ``--batch-repeat`` > 1, the median (which the goal is judged on), the worst
-  and the best run (a shared virtual machine is noisy);
+- ``grade-batch`` throughput on a realistic mixed class of N submissions
+  (round robin over the example submissions, every engine mutant of the test
+  suite, the correct alternatives, the learners' engines, the nn/train
+  variants and notebook submissions: solution, untouched, bugs; each copy made
+  distinct so that it gets its own seed), ``--jobs`` = cores, including the
+  batch's own start-up; with ``--batch-repeat`` > 1, the median (which the
+  goal is judged on), the worst and the best run (a shared virtual machine is
+  noisy);
+- the same class on a Dask ``LocalCluster`` of ``--jobs`` workers
+  (``--scheduler local:N``), its throughput against ``grade-batch``'s, and
+  whether every result is the same;
 - peak memory per worker, sampled from /proc during a separate batch of 40
   (sampling costs CPU, so not during the timed one): the forked grading
   processes (trusted side; PSS counts pages shared with the warm parent once)
   and the sandboxed student-side workers;
-- ``nbgrader autograde`` on N notebook submissions of the course (assignments/),
-  and ``grade-batch`` on the same notebooks, side by side; "pending" when the
-  course is not there.
+- ``nbgrader autograde`` on N value_engine notebook submissions of the course
+  (assignments/; solutions, untouched releases and bugs), and the kit's
+  ``nbgrader-autograde`` on the same notebooks in a second copy of the course,
+  side by side, with whether every check cell got the same score.
 
 Not a test: numbers depend on the machine and its load.
 """
@@ -47,14 +54,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=200, help="submissions in the batch (default 200)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--notebooks", type=int, default=4, help="notebook submissions for nbgrader (default 4)")
+    parser.add_argument("--notebooks", type=int, default=20, help="notebook submissions for nbgrader (default 20)")
+    parser.add_argument("--n-dask", type=int, default=None, help="submissions on the Dask cluster (default: N)")
     parser.add_argument("--repeat", type=int, default=3, help="cold single grades (default 3)")
     parser.add_argument("--batch-repeat", type=int, default=1, help="batch runs; the best is reported (default 1)")
     args = parser.parse_args()
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         tmp = Path(tmp)
-        bases = example_bases(tmp / "bases")
+        bases = class_bases(tmp / "bases")
         correct = bases[0][1]
 
         times = [timed([PYTHON, "-m", "autograder", "grade", str(correct), "--format", "json"])[0]
@@ -80,7 +88,7 @@ def main() -> int:
         median = statistics.median(rates)
         rate, seconds, graded, load, cpu, done = max(runs, key=lambda r: r[0])
         spread = (f"median of {len(runs)} runs {median:.1f}/s, worst {rates[0]:.1f}/s; best " if len(runs) > 1 else "")
-        rows.append((f"`grade-batch`, N = {args.n} ({len(bases)} kinds, mixed), --jobs {args.jobs}",
+        rows.append((f"`grade-batch`, a mixed class of N = {args.n} ({len(bases)} kinds), --jobs {args.jobs}",
                      f"{spread}{rate:.1f} submissions/s, {seconds:.1f} s ({graded} graded; load average "
                      f"{load:.1f} at the start)", verdict(median >= GOAL_RATE, f">= {GOAL_RATE:g}/s")))
         per = cpu / max(graded, 1)
@@ -89,6 +97,8 @@ def main() -> int:
                      f"{args.jobs} idle cores", ""))
         if done.returncode != 0:
             rows.append(("batch exit status", str(done.returncode), done.stderr[-300:].replace("\n", " ")))
+
+        rows += dask_rows(tmp, batch_dir, tmp / "batch-out-0", args.jobs, median)
 
         sampler = MemorySampler()  # memory: a separate, shorter batch, sampled
         memory_dir = make_batch(tmp / "memory", bases, min(args.n, 40))
@@ -100,36 +110,97 @@ def main() -> int:
         rows.append(("peak memory of the batch parent (warm: pytest, checks, torch)",
                      f"RSS {mib(sampler.peak['parent_rss'])}", ""))
 
-        rows += nbgrader_rows(tmp / "course", args.notebooks, args.jobs)
+        if args.notebooks:
+            rows += nbgrader_rows(tmp / "course", args.notebooks, args.jobs)
     print_table(rows)
     return 0
 
 
 # ----------------------------------------------------------------------------
-def example_bases(folder: Path) -> list[tuple[str, Path]]:
-    """The example submissions (or, until they exist, the reference, the skeleton and two mutants)."""
-    bases = []
-    if EXAMPLES.is_dir():
-        bases = [(p.name, p) for p in sorted(EXAMPLES.iterdir()) if p.is_dir()]
-        bases.sort(key=lambda b: b[0] != "correct")
-    if bases:
-        return bases
-    folder.mkdir(parents=True)
-    variants = {
-        "correct": ("solutions", None),
-        "skeleton": ("micrograd_skeleton", None),
-        "mul_bug": ("solutions", ("self.grad += other.data * out.grad", "self.grad += self.data * out.grad")),
-    }
-    for name, (package, change) in variants.items():
+def class_bases(folder: Path) -> list[tuple[str, Path]]:
+    """What a class hands in: the examples, every engine mutant, the correct alternatives, the learners'
+    engines and the nn/train variants of the test suite (each with the reference's other modules), and
+    notebook submissions (solution, untouched, a relu bug).  The correct example comes first."""
+    import importlib.util
+
+    bases = [(p.name, p) for p in sorted(EXAMPLES.iterdir()) if p.is_dir()]
+    bases.sort(key=lambda b: b[0] != "correct")
+    reference = {m: (ROOT / "solutions" / f"{m}.py").read_text() for m in MODULES}
+
+    def add(name: str, files: dict[str, str]) -> None:
         target = folder / name
-        target.mkdir()
+        target.mkdir(parents=True)
         for module in MODULES:
-            text = (ROOT / package / f"{module}.py").read_text()
-            if change and change[0] in text:
-                text = text.replace(*change, 1)
-            (target / f"{module}.py").write_text(text)
+            (target / f"{module}.py").write_text(files.get(module, reference[module]))
         bases.append((name, target))
+
+    data = ROOT / "tests" / "submissions"
+    spec = importlib.util.spec_from_file_location("engine_mutants", data / "engine" / "mutants.py")
+    assert spec and spec.loader
+    mutants = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mutants
+    spec.loader.exec_module(mutants)
+    for mutant in mutants.MUTANTS:
+        engine = reference["engine"]
+        for old, new in mutant.patches:
+            engine = engine.replace(old, new)
+        add(f"mutant_{mutant.name}", {"engine": engine})
+    for kind in ("alternatives", "learners"):
+        for path in sorted((data / "engine" / kind).glob("*.py")):
+            add(f"{kind}_{path.stem}", {"engine": path.read_text()})
+    for variant in sorted((data / "nn_train").iterdir()):
+        add(f"nn_train_{variant.name}", {p.stem: p.read_text() for p in variant.glob("*.py")})
+    for name, notebook in notebook_variants().items():
+        target = folder / f"notebook_{name}"
+        target.mkdir(parents=True)
+        (target / "value_engine.ipynb").write_text(notebook)
+        bases.append((target.name, target))
     return bases
+
+
+def relu_bug(source: dict) -> str:
+    """relu assigns ``out.backward`` (the classic typo) in the notebook's Value cell."""
+    import json
+
+    notebook = json.loads(json.dumps(source))
+    for cell in notebook["cells"]:
+        text = "".join(cell["source"])
+        if "def relu(" in text:
+            at = text.index("out._backward = _backward", text.index("def relu("))
+            cell["source"] = text[:at] + "out.backward = _backward" + text[at + len("out._backward = _backward"):]
+    return json.dumps(notebook)
+
+
+def notebook_variants() -> dict[str, str]:
+    """value_engine notebooks as students hand them in: the solution, the skeleton's stubs, bugs."""
+    import json
+
+    source = json.loads((COURSE / "source" / "value_engine" / "value_engine.ipynb").read_text())
+
+    def edited(old: str, new: str) -> str:
+        notebook = json.loads(json.dumps(source))
+        for cell in notebook["cells"]:
+            text = "".join(cell["source"])
+            if old in text:
+                cell["source"] = text.replace(old, new, 1)
+        return json.dumps(notebook)
+
+    stub = "raise NotImplementedError()"
+    untouched = json.loads(json.dumps(source))
+    for cell in untouched["cells"]:
+        text = "".join(cell["source"])
+        while "### BEGIN SOLUTION" in text:  # what generate_assignment leaves: the stub in each region
+            start = text.index("### BEGIN SOLUTION")
+            end = text.index("### END SOLUTION", start) + len("### END SOLUTION")
+            indent = text[text.rindex("\n", 0, start) + 1:start]
+            text = text[:start] + f"# YOUR CODE HERE\n{indent}{stub}" + text[end:]
+        cell["source"] = text
+    return {
+        "solution": json.dumps(source),
+        "untouched": json.dumps(untouched),
+        "relu_bug": relu_bug(source),
+        "mul_no_chain": edited("self.grad += other.data * out.grad", "self.grad += other.data"),
+    }
 
 
 def make_batch(folder: Path, bases: list[tuple[str, Path]], n: int) -> Path:
@@ -142,6 +213,13 @@ def make_batch(folder: Path, bases: list[tuple[str, Path]], n: int) -> Path:
         for source in target.rglob("engine.py"):
             with source.open("a") as f:
                 f.write(f"\n# submission {i}\n")
+        for notebook in target.rglob("*.ipynb"):  # a distinct notebook: a comment in its last code cell
+            import json
+
+            data = json.loads(notebook.read_text())
+            last = next(c for c in reversed(data["cells"]) if c["cell_type"] == "code")
+            last["source"] = "".join(last["source"]) + f"\n# submission {i}\n"
+            notebook.write_text(json.dumps(data))
     return folder
 
 
@@ -210,48 +288,82 @@ class MemorySampler:
 
 # ----------------------------------------------------------------------------
 def nbgrader_rows(course: Path, n: int, jobs: int) -> list[tuple[str, str, str]]:
-    label = f"`nbgrader autograde`, N = {n} notebook submissions"
+    """``nbgrader autograde`` and the kit's ``nbgrader-autograde`` on the same N value_engine notebooks."""
     nbgrader = Path(PYTHON).parent / "nbgrader"
-    sources = sorted(COURSE.glob("source/*/*.ipynb")) if COURSE.is_dir() else []
-    if not sources or not nbgrader.exists() or not (COURSE / "nbgrader_config.py").is_file():
-        return [(label, "pending (the nbgrader course in assignments/ is not there yet)", "")]
-    shutil.copytree(COURSE, course, ignore=shutil.ignore_patterns("submitted", "autograded", "feedback",
-                                                                     "gradebook.db", "grades.csv"))
     env = {**os.environ, "PATH": f"{nbgrader.parent}:{os.environ.get('PATH', '')}"}
-    assignments = sorted({s.parent.name for s in sources})
-    for assignment in assignments:
-        done = subprocess.run([str(nbgrader), "generate_assignment", assignment, "--create", "--force",
-                               "--log-level=ERROR"], cwd=course, capture_output=True, text=True, env=env)
+    variants = list(notebook_variants().items())
+    courses = {"plain": course / "plain", "kit": course / "kit"}
+    for root in courses.values():
+        root.mkdir(parents=True)
+        shutil.copy(COURSE / "nbgrader_config.py", root)
+        shutil.copytree(COURSE / "source", root / "source")
+        done = subprocess.run([str(nbgrader), "generate_assignment", "value_engine", "--create", "--force",
+                               "--log-level=ERROR"], cwd=root, capture_output=True, text=True, env=env)
         if done.returncode != 0:
-            return [(label, "failed to prepare: " + done.stderr[-200:].replace("\n", " "), "")]
-    ours = course.parent / "ours"
-    for i in range(n):
-        student = f"student{i:03d}"
-        for source in sources:
-            target = course / "submitted" / student / source.parent.name / source.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, target)
-            mine = ours / student / source.name
-            mine.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, mine)
-    started = time.perf_counter()
-    failed = []
-    for assignment in assignments:
-        done = subprocess.run([str(nbgrader), "autograde", assignment, "--log-level=ERROR"], cwd=course,
-                              capture_output=True, text=True, env=env)
-        if done.returncode != 0:
-            failed.append(done.stderr[-200:].replace("\n", " "))
-    seconds = time.perf_counter() - started
-    rows = [(label + f" ({len(assignments)} notebooks each)",
-             f"{seconds:.1f} s, {n / seconds:.2f} submissions/s"
-             + (" (errors: " + "; ".join(failed) + ")" if failed else ""),
-             "")]
-    ours_seconds, done = timed([PYTHON, "-m", "autograder", "grade-batch", str(ours), "--out",
-                                str(course.parent / "ours-out"), "--jobs", str(jobs)])
-    graded = len(list((course.parent / "ours-out").glob("*/result.json")))
-    rows.append((f"`grade-batch` on the same {n} notebook submissions, --jobs {jobs}",
-                 f"{ours_seconds:.1f} s, {graded / ours_seconds:.2f} submissions/s ({graded} graded)", ""))
-    return rows
+            return [("nbgrader", "failed to prepare: " + done.stderr[-200:].replace("\n", " "), "")]
+        for i in range(n):
+            name, text = variants[i % len(variants)]
+            target = root / "submitted" / f"s{i:03d}_{name}" / "value_engine" / "value_engine.ipynb"
+            target.parent.mkdir(parents=True)
+            target.write_text(text)
+    plain_seconds, plain = timed([str(nbgrader), "autograde", "value_engine", "--log-level=ERROR"],
+                                 cwd=courses["plain"], env=env)
+    kit_seconds, kit = timed([PYTHON, "-m", "autograder", "nbgrader-autograde", "value_engine", "--course",
+                              str(courses["kit"]), "--jobs", str(jobs)], env=env)
+    same = gradebook_scores(courses["plain"]) == gradebook_scores(courses["kit"])
+    errors = "; ".join(f"{name} exit {done.returncode}" for name, done in (("nbgrader", plain), ("kit", kit))
+                       if done.returncode != 0)
+    speedup = plain_seconds / kit_seconds
+    return [
+        (f"`nbgrader autograde`, {n} value_engine notebooks (kernels, one after another)",
+         f"{plain_seconds:.1f} s, {n / plain_seconds:.2f} notebooks/s", ""),
+        (f"`nbgrader-autograde` (the kit's path into the same gradebook), the same {n}, --jobs {jobs}",
+         f"{kit_seconds:.1f} s, {n / kit_seconds:.2f} notebooks/s: {speedup:.0f}x; every check cell's score "
+         f"{'the same' if same else 'DIFFERENT'}" + (f" ({errors})" if errors else ""),
+         verdict(speedup >= 20 and same, ">= 20x, identical scores")),
+    ]
+
+
+def gradebook_scores(course: Path) -> dict[tuple[str, str], float]:
+    from nbgrader.api import Gradebook
+
+    scores = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for submission in gb.assignment_submissions("value_engine"):
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    scores[(submission.student.id, grade.name)] = grade.score
+    return scores
+
+
+def dask_rows(tmp: Path, batch: Path, local_out: Path, jobs: int, local_rate: float) -> list[tuple[str, str, str]]:
+    """The same class on a Dask LocalCluster of ``jobs`` workers: throughput, and every result the same."""
+    import json
+
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        return [("Dask backend", "not measured: dask.distributed is not installed", "")]
+    out = tmp / "dask-out"
+    cpu_before = children_cpu()
+    seconds, done = timed([PYTHON, "-m", "autograder", "grade-batch", str(batch), "--out", str(out),
+                           "--scheduler", f"local:{jobs}"])
+    cpu = children_cpu() - cpu_before
+    graded = sorted(out.glob("*/result.json"))
+
+    def plain(path: Path) -> dict:
+        result = json.loads(path.read_text())
+        result.pop("execution_time", None)
+        return result
+
+    same = all(plain(p) == plain(local_out / p.parent.name / "result.json") for p in graded)
+    rate = len(graded) / seconds
+    return [(f"Dask backend, a LocalCluster of {jobs} workers, the same class",
+             f"{rate:.1f} submissions/s, {seconds:.1f} s ({len(graded)} graded, {rate / local_rate:.0%} of "
+             f"`grade-batch`'s median; results {'the same' if same else 'DIFFERENT'}; CPU "
+             f"{cpu / max(len(graded), 1):.2f} s per submission, every process)"
+             + (f"; exit {done.returncode}" if done.returncode else ""),
+             verdict(rate >= 0.8 * local_rate and same, ">= 80 % of grade-batch, identical results"))]
 
 
 # ----------------------------------------------------------------------------

@@ -191,8 +191,11 @@ class Isolation:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             options = {"modules": list(MODULES), "optional": sorted(course_packages()), "preload": sorted(self.preload)}
+            # Fixed-width: the student's process starts from the same bytes whichever grader (a batch's,
+            # a cluster worker's with more files open) launched it, so that code whose behaviour follows
+            # memory addresses (a set of Values iterated) gets the same result everywhere.
             inner = [str(self.python), "-I", str(self.layout.worker), str(self.layout.runtime), "--zygote",
-                     str(theirs.fileno()), str(self.layout.reference), json.dumps(options)]
+                     f"{theirs.fileno():05d}", str(self.layout.reference), json.dumps(options)]
             wrapper_uid = self.uid if self._sandbox.uid_by_wrapper() else None
             prefix = _exec_wrappers(self._rlimits(), wrapper_uid)
             kwargs: dict = {}
