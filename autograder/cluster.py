@@ -50,8 +50,6 @@ class SessionGrader:
     def __init__(self, rubric: Rubric):
         self.rubric = rubric
         self.requests: queue.Queue = queue.Queue()
-        self.replies: dict[int, queue.Queue] = {}
-        self.lock = threading.Lock()
         threading.Thread(target=self._serve, name="micrograd-grader", daemon=True).start()
 
     def grade(self, submission: Submission) -> SubmissionResult:
@@ -164,7 +162,7 @@ def run_cluster(todo: list[Path], out: Path, rubric: Rubric, scheduler: str, fin
                     raise RuntimeError("the worker runs a different grader (its code or its grader secret differs "
                                        "from this client's): its result is not used")
                 record(submission, out / submission.name, SubmissionResult.from_json(answer["result"]))
-            except Exception as error:  # noqa: BLE001 - report it; the batch carries on
+            except Exception as error:  # noqa: BLE001 - report it (replacing an earlier run's); the batch carries on
                 why = f"{type(error).__name__}: {error}"[:300]
                 _write_atomic(out / submission.name / ERROR, why + "\n")
                 finished(submission, why)

@@ -27,7 +27,6 @@ work as after a plain autograde.  docs/nbgrader.md.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -36,7 +35,15 @@ from pathlib import Path
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 from traitlets import Unicode
 
-from .notebooks import _rubric_parts, cell_locator, extract_modules, format_part, submitted_notebooks
+from .notebooks import (
+    _rubric_parts,
+    cell_locator,
+    extract_modules,
+    format_part,
+    nothing_graded,
+    submitted_notebooks,
+    wrong_gradient_picture,
+)
 
 CACHE = ".kit-grades"
 
@@ -69,35 +76,28 @@ class KitGrades(NbGraderPreprocessor):
 
 
 def _stored_result(folder: Path) -> dict:
-    try:
-        return json.loads((folder / "result.json").read_text())
-    except (OSError, ValueError):
-        why = (folder / "error.txt").read_text(errors="replace").strip()[-300:] if (folder / "error.txt").is_file() \
-            else "no result"
-        return {"error": f"the grader failed: {why}"}
+    """The batch's result for one student, or ``{"error": ...}`` as ``notebooks.grade_modules`` gives."""
+    from .batch import ERROR, load_result
+
+    result = load_result(folder)
+    if result is not None:
+        return result
+    why = (folder / ERROR).read_text(errors="replace").strip()[-300:] if (folder / ERROR).is_file() else "no result"
+    return {"error": f"the grader failed: {why}"}
 
 
 def check_cell_outputs(part: str, result: dict, sources: dict[str, str], locate=None) -> list:
     """The outputs of ``check("<part>")``, ``report("<part>")`` and ``score("<part>")`` under autograde."""
     import nbformat
 
-    from micrograd_feedback.result import SubmissionResult
-
-    from .feedback import draw_case
+    from micrograd_feedback.notebook import autograde_notice
 
     module = _rubric_parts()[part].module
     if module not in sources:  # as notebooks._live_result: nothing to grade, no grader run
-        result = {"parts": {p.id: {"score": 0.0, "max_score": p.points} for p in _rubric_parts().values()},
-                  "tests": []}
+        result = nothing_graded()
     text = format_part(part, result, module in sources, locate=locate)
-    outputs = [nbformat.v4.new_output("stream", name="stdout",
-                                      text=f"{part}: graded by the course's grader below\n{text}\n")]
-    try:
-        failed = SubmissionResult.from_json(result).failed(part)
-    except (KeyError, TypeError, ValueError):
-        failed = []
-    case = next((check.case for check in failed if check.case is not None), None)
-    svg = draw_case(case) if case is not None else None
+    outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"{autograde_notice(part)}\n{text}\n")]
+    svg = wrong_gradient_picture(part, result)
     if svg:
         picture = svg.decode()
         outputs.append(nbformat.v4.new_output("display_data", data={

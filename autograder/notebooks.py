@@ -195,11 +195,13 @@ def _live_result(part: str) -> tuple[dict, str | None]:
     else:  # a student's kernel: the cells run so far; only this part's module, so others cannot interfere
         sources = {m: s for m, s in modules_from_cells(_executed_cells()).items() if m == module}
     if module not in sources:  # nothing to grade: no need to start the grader
-        return {
-            "parts": {p.id: {"score": 0.0, "max_score": p.points} for p in parts.values()},
-            "tests": [],
-        }, None
+        return nothing_graded(), None
     return grade_modules(sources), sources[module]
+
+
+def nothing_graded() -> dict:
+    """The result of a notebook with no cell of the part's module: every part 0, no check run."""
+    return {"parts": {p.id: {"score": 0.0, "max_score": p.points} for p in _rubric_parts().values()}, "tests": []}
 
 
 def score(part: str) -> float:
@@ -244,8 +246,8 @@ def cell_locator(files: Sequence[Path]):
     return locate
 
 
-def _show_picture(part: str, result: dict) -> None:
-    """The first wrong gradient of the part, drawn (an SVG output: it reaches the feedback HTML)."""
+def wrong_gradient_picture(part: str, result: dict) -> bytes | None:
+    """The SVG of the part's first wrong gradient, drawn by the reference engine (None if there is none)."""
     from micrograd_feedback.result import SubmissionResult
 
     from .feedback import draw_case
@@ -253,9 +255,14 @@ def _show_picture(part: str, result: dict) -> None:
     try:
         failed = SubmissionResult.from_json(result).failed(part)
     except (KeyError, TypeError, ValueError):
-        return
+        return None
     case = next((check.case for check in failed if check.case is not None), None)
-    svg = draw_case(case) if case is not None else None
+    return draw_case(case) if case is not None else None
+
+
+def _show_picture(part: str, result: dict) -> None:
+    """The first wrong gradient of the part, drawn (an SVG output: it reaches the feedback HTML)."""
+    svg = wrong_gradient_picture(part, result)
     if svg:
         try:
             from IPython.display import SVG, display

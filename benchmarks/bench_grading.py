@@ -158,47 +158,29 @@ def class_bases(folder: Path) -> list[tuple[str, Path]]:
     return bases
 
 
-def relu_bug(source: dict) -> str:
-    """relu assigns ``out.backward`` (the classic typo) in the notebook's Value cell."""
-    import json
-
-    notebook = json.loads(json.dumps(source))
-    for cell in notebook["cells"]:
-        text = "".join(cell["source"])
-        if "def relu(" in text:
-            at = text.index("out._backward = _backward", text.index("def relu("))
-            cell["source"] = text[:at] + "out.backward = _backward" + text[at + len("out._backward = _backward"):]
-    return json.dumps(notebook)
-
-
 def notebook_variants() -> dict[str, str]:
-    """value_engine notebooks as students hand them in: the solution, the skeleton's stubs, bugs."""
-    import json
+    """value_engine notebooks as students hand them in: the solution, the release untouched, bugs."""
+    import nbformat
+    from nbgrader.preprocessors import ClearSolutions
 
-    source = json.loads((COURSE / "source" / "value_engine" / "value_engine.ipynb").read_text())
+    source = nbformat.read(COURSE / "source" / "value_engine" / "value_engine.ipynb", as_version=4)
 
-    def edited(old: str, new: str) -> str:
-        notebook = json.loads(json.dumps(source))
-        for cell in notebook["cells"]:
-            text = "".join(cell["source"])
-            if old in text:
-                cell["source"] = text.replace(old, new, 1)
-        return json.dumps(notebook)
+    def edited(old: str, new: str, after: str = "") -> str:
+        """The solution with the first ``old`` (after ``after``, if given) in a code cell replaced by ``new``."""
+        notebook = nbformat.from_dict(source)
+        for cell in notebook.cells:
+            start = cell.source.find(after) if after else 0
+            at = cell.source.find(old, max(start, 0)) if start >= 0 else -1
+            if at >= 0:
+                cell.source = cell.source[:at] + new + cell.source[at + len(old):]
+                break
+        return nbformat.writes(notebook)
 
-    stub = "raise NotImplementedError()"
-    untouched = json.loads(json.dumps(source))
-    for cell in untouched["cells"]:
-        text = "".join(cell["source"])
-        while "### BEGIN SOLUTION" in text:  # what generate_assignment leaves: the stub in each region
-            start = text.index("### BEGIN SOLUTION")
-            end = text.index("### END SOLUTION", start) + len("### END SOLUTION")
-            indent = text[text.rindex("\n", 0, start) + 1:start]
-            text = text[:start] + f"# YOUR CODE HERE\n{indent}{stub}" + text[end:]
-        cell["source"] = text
+    untouched, _ = ClearSolutions().preprocess(nbformat.from_dict(source), {})  # as generate_assignment does
     return {
-        "solution": json.dumps(source),
-        "untouched": json.dumps(untouched),
-        "relu_bug": relu_bug(source),
+        "solution": nbformat.writes(source),
+        "untouched": nbformat.writes(untouched),
+        "relu_bug": edited("out._backward = _backward", "out.backward = _backward", after="def relu("),
         "mul_no_chain": edited("self.grad += other.data * out.grad", "self.grad += other.data"),
     }
 

@@ -114,8 +114,7 @@ def builder_for(V):
     grader's own nodes do not break on a constructor whose order differs.  The difference costs the
     student only where it is checked (the backward part), with its own message."""
     try:
-        child = V(0.0)
-        if where_operands_are(V(1.0, (child,)), [child]) is None:
+        if children_placement(V) is None:
             return V
     except Exception:  # noqa: BLE001 - a constructor that refuses children: the stand-in tries harder
         pass
@@ -252,29 +251,29 @@ def holds(container, wanted):
     return all(id(w) in ids for w in wanted)
 
 
-def where_operands_are(node, operands):
-    """None if ``node._prev`` holds ``operands``; else what the node does with them instead.
+def kept_elsewhere(node, keeps):
+    """None if ``keeps(node._prev)``; else where the node keeps its operands instead.
 
-    ``prev``: whether the node has a ``_prev`` at all; ``found_in``: the attribute that
-    holds the operands instead (None if none does)."""
-    if holds(getattr(node, "_prev", None), operands):
+    ``keeps(container)`` says whether a container holds the operands.  ``prev``: whether the node
+    has a ``_prev`` at all; ``found_in``: the attribute that keeps them instead (None if none does)."""
+    if keeps(getattr(node, "_prev", None)):
         return None
-    found = next((name for name in attribute_names(node)
-                  if name != "_prev" and holds(getattr(node, name, None), operands)), None)
+    found = next((name for name in attribute_names(node) if name != "_prev" and keeps(getattr(node, name, None))),
+                 None)
     return {"prev": hasattr(node, "_prev"), "found_in": shown_name(found) if found else None}
+
+
+def children_placement(V):
+    """None if ``V(data, (child,))`` puts ``child`` in ``_prev`` (the contract's constructor); else
+    ``kept_elsewhere``'s answer for the node the grader would build."""
+    child = V(0.0)
+    return kept_elsewhere(V(1.0, (child,)), lambda container: holds(container, [child]))
 
 
 def operands_attribute(node, V):
-    """None if ``node._prev`` holds Values; else whether it has a ``_prev`` at all and which other
-    attribute holds Values (the operands, kept under another name), if any."""
-    def has_values(container):
-        return isinstance(container, (tuple, list, set, frozenset)) and any(isinstance(x, V) for x in container)
-
-    if has_values(getattr(node, "_prev", None)):
-        return None
-    found = next((name for name in attribute_names(node) if name != "_prev" and has_values(getattr(node, name, None))),
-                 None)
-    return {"prev": hasattr(node, "_prev"), "found_in": shown_name(found) if found else None}
+    """``kept_elsewhere`` for a computed node: None if its ``_prev`` holds Values."""
+    return kept_elsewhere(node, lambda container: isinstance(container, (tuple, list, set, frozenset))
+                          and any(isinstance(x, V) for x in container))
 
 
 def constructor_parameters(V):
@@ -376,8 +375,6 @@ def probe_op(state, expr, inputs, out_grad, propagate_mode="grader", enable=()):
         found = [x for x in (operands_attribute(node, V) for node in below if isinstance(node, V)) if x]
         observation["operands"] = next((x for x in found if x["found_in"]), None) or next(
             (x for x in found if not x["prev"]), None)
-    if leaves:
-        observation["grad_flags"] = grad_flags(next(iter(leaves.values())))
     # Over every computed node, not only out: the op under test may sit inside the expression.
     inner = [node for node in below if _children(node)]
     fresh_leaf_code = getattr(getattr(V(0.0), "_backward", None), "__code__", None)
@@ -392,6 +389,8 @@ def probe_op(state, expr, inputs, out_grad, propagate_mode="grader", enable=()):
         propagate(out, born)
     observation["grads"] = {name: number(leaf.grad) for name, leaf in leaves.items()}
     observation["out_grad"] = number(out.grad)
+    if leaves and not any(observation["grads"].values()):  # no gradient at all: is a flag switching them off?
+        observation["grad_flags"] = grad_flags(next(iter(leaves.values())))
     return observation
 
 
@@ -403,8 +402,7 @@ def probe_graph_backward(state, nodes, root):
     records that it ran, so the student's ops are not involved at all.
     """
     V = state.Value
-    child = V(0.0)
-    elsewhere = where_operands_are(V(1.0, (child,)), [child])
+    elsewhere = children_placement(V)
     if elsewhere is not None:  # the grader's nodes would not be linked: nothing to judge backward() on
         return {"structure": {**elsewhere, "parameters": constructor_parameters(V)}}
     built, calls = {}, []  # type: ignore[var-annotated]

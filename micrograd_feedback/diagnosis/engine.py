@@ -18,6 +18,7 @@ from functools import cached_property
 
 from ..expressions import Expression
 from ..numeric import close
+from ..probes import CHILDREN_NAMES
 from ..result import Diagnosis
 from .catalogue import advice
 from .simulate import simulate
@@ -54,6 +55,11 @@ def first_match(rules: list[Rule], part: str, evidence: object) -> Diagnosis | N
         if found:
             return advice(found if isinstance(found, str) else rule.key)
     return None
+
+
+def no_gradient(grads: dict, expected: dict[str, float]) -> bool:
+    """Every gradient came back exactly 0 where some should not be."""
+    return all(grads.get(n) == 0 for n in expected) and any(abs(g) > 1e-9 for g in expected.values())
 
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
@@ -197,9 +203,7 @@ class OpEvidence:
 
     @cached_property
     def all_zero(self) -> bool:
-        """Every gradient came back exactly 0 where some should not be."""
-        return (all(self.grads.get(n) == 0 for n in self.expected_grads)
-                and any(abs(g) > 1e-9 for g in self.expected_grads.values()))
+        return no_gradient(self.grads, self.expected_grads)
 
     @cached_property
     def foreign(self) -> list[dict]:
@@ -473,7 +477,7 @@ def diagnose_graph(operations: dict[str, frozenset[str]], expr: str, inputs: dic
         return advice("backward-no-seed")
     observed = obs.get("grads")
     grads = observed if isinstance(observed, dict) else {}
-    if all(grads.get(n) == 0 for n in expected_grads) and any(abs(g) > 1e-9 for g in expected_grads.values()):
+    if no_gradient(grads, expected_grads):
         return advice("no-gradient")
     found = set()
     for part, members in operations.items():  # a part whose simulations fit twice says nothing
@@ -494,7 +498,7 @@ def diagnose_structure(structure: dict) -> Diagnosis | None:
     attribute = quoted(structure.get("found_in"))
     if attribute and attribute.lstrip("_") not in {p.lstrip("_") for p in parameters[1:2]}:
         return advice("prev-named-otherwise", attribute=attribute)
-    if len(parameters) >= 2 and parameters[1].lstrip("_") not in {"children", "prev", "parents", "operands"}:
+    if len(parameters) >= 2 and parameters[1].strip("_") not in CHILDREN_NAMES:
         return advice("constructor-order", parameters=", ".join(parameters), second=parameters[1])
     if attribute:
         return advice("prev-named-otherwise", attribute=attribute)
