@@ -1,8 +1,8 @@
 """What the checks of one submission share: its staged files, its sandbox, its part workers.
 
-The grading loop (``grade.py``) puts a ``GradingContext`` in pytest's stash
-for each submission; the checks' fixtures (``checks/conftest.py``) take it
-from there.  ``probe`` runs one probe in the worker of a part, starting it on
+The grading loop (``grade.py``) makes a ``GradingContext`` for each
+submission, gives it to the checks as its ``grading`` fixture, and records in
+it which check runs; the checks' fixtures (``checks/conftest.py``) build on it.  ``probe`` runs one probe in the worker of a part, starting it on
 first use: the student's module for that part, the reference for the modules
 before it and for every other part's members (``rubric.Part.uses``,
 ``Rubric.grafted``).
@@ -20,9 +20,6 @@ from .sandbox.launcher import Worker, WorkerError
 from .sandbox.layout import Layout
 from .submission import Submission
 
-CONTEXT_KEY = pytest.StashKey["GradingContext"]()
-
-
 @dataclass
 class GradingContext:
     submission: Submission
@@ -32,6 +29,7 @@ class GradingContext:
     isolation: Isolation
     workers: dict[str, Worker] = field(default_factory=dict)
     import_failures: dict[str, WorkerError] = field(default_factory=dict)
+    check: pytest.Item | None = None  # the check being run (set by the grading loop)
 
     def probe(self, part_id: str, name: str, **args) -> dict:
         part = self.rubric.parts[part_id]

@@ -19,7 +19,7 @@ from micrograd_feedback.judge import CheckFailure
 from micrograd_feedback.modules import MODULES
 from micrograd_feedback.result import CheckResult, PartResult, SubmissionResult
 
-from .context import CONTEXT_KEY, GradingContext
+from .context import GradingContext
 from .rubric import Rubric, load_rubric
 from .sandbox.isolation import Isolation, course_modules
 from .secret import grader_secret, seed_for
@@ -48,6 +48,16 @@ class GradingLoop:
     def __init__(self, paths: Iterable[str | os.PathLike | Submission], done: Done, rubric: Rubric, secret: bytes):
         self.paths, self.done, self.rubric, self.secret = paths, done, rubric, secret
         self.checks: list[CheckResult] = []
+        self.context: GradingContext | None = None
+
+    @pytest.fixture(scope="session")
+    def grading(self) -> GradingContext:
+        """The ``GradingContext`` of the submission being graded (the checks' fixtures start here).
+
+        A fixture of this plugin rather than one that reads ``request``: pytest builds a fixture
+        definition each time ``request`` is asked for, a tenth of the grader's time over 150 checks."""
+        assert self.context is not None, "the grading loop provides a context while it runs the checks"
+        return self.context
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session) -> bool:
@@ -73,15 +83,16 @@ class GradingLoop:
                                      isolation=isolation)
             with contextlib.suppress(OSError):  # if it cannot start now, the first probe says why
                 isolation.prepare()  # it boots while the first checks get ready
-            session.config.stash[CONTEXT_KEY] = context
-            self.checks = []
+            self.context, self.checks = context, []
             try:
                 items = session.items
                 for i, item in enumerate(items):
+                    context.check = item
                     # nextitem None after the last: every fixture is torn down before the next submission
                     following = items[i + 1] if i + 1 < len(items) else None
                     item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
             finally:
+                self.context = None
                 context.close()
                 isolation.close()  # the sandbox and every process left in it
         return build_result(self.rubric, submission, self.checks, isolation.level, time.monotonic() - started)

@@ -8,14 +8,18 @@ points.  This command gets the same points without any kernel:
    code cells are assembled into modules exactly as a check cell does under
    autograde (``notebooks.submitted_notebooks`` and ``extract_modules``), and
    the modules are graded by ``grade-batch`` (sandboxed, ``--jobs`` graders,
-   resumable: ``.kit-grades/<assignment>/`` in the course).
-2. **nbgrader's own pipeline, with one step swapped.**  nbgrader's
+   resumable: ``.kit-grades/<assignment>/`` in the course), in a process of
+   its own.
+2. **nbgrader's own pipeline, with one step swapped, meanwhile.**  nbgrader's
    ``Autograde`` converter runs as usual (it restores locked and deleted test
    cells from the gradebook, applies late penalties, writes ``autograded/``
-   and the gradebook), except that ``Execute`` is replaced by ``KitGrades``,
-   which gives each check cell the output its hidden tests print under
-   ``nbgrader autograde``: the part's report, the picture of a wrong gradient
-   and the points as the cell's result (nbgrader's partial credit).
+   and the gradebook), except that ``Execute`` is replaced by ``KitGrades``
+   (``nbgrader_kitgrades.py``), which gives each check cell the output its
+   hidden tests print under ``nbgrader autograde``: the part's report, the
+   picture of a wrong gradient and the points as the cell's result
+   (nbgrader's partial credit).  It takes each student's result as soon as
+   the batch has stamped it (``Arrivals``), so nbgrader's work overlaps the
+   grading instead of following it.
 
 Student code runs only in the grader's sandbox.  What this cannot reproduce:
 the outputs of the students' own cells (nothing is executed, so
@@ -29,85 +33,51 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
+import time
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
-from nbgrader.preprocessors.base import NbGraderPreprocessor
-from traitlets import Unicode
-
-from .notebooks import (
-    _rubric_parts,
-    cell_locator,
-    extract_modules,
-    format_part,
-    nothing_graded,
-    submitted_notebooks,
-    wrong_gradient_picture,
-)
+from .notebooks import extract_modules, submitted_notebooks
 
 CACHE = ".kit-grades"
 
 
-# ----------------------------------------------------------------------------
-# nbgrader's side: the preprocessor that takes Execute's place
-# ----------------------------------------------------------------------------
-class KitGrades(NbGraderPreprocessor):
-    """Fill each check cell (``check_<part>``) with what its hidden tests print under autograde."""
+@dataclass
+class Arrivals:
+    """The results of a ``grade-batch`` that is still running, each as soon as it is complete.
 
-    results = Unicode("", help="the grade-batch output folder of this assignment (<student>/result.json)").tag(
-        config=True)
-    course = Unicode("", help="the course's root folder").tag(config=True)
+    A result counts once its stamp (what it was graded from: ``batch.stamp_of``) is the one
+    expected for this run, so a result left by an earlier run of changed code is never taken.
+    """
 
-    def preprocess(self, nb, resources):
-        student = resources["nbgrader"]["student"]
-        assignment = resources["nbgrader"]["assignment"]
-        # The notebooks a check cell would grade under autograde (it runs in autograded/<student>/<assignment>/).
-        files = submitted_notebooks(Path(self.course) / "autograded" / student / assignment)
-        sources = extract_modules(files) if files else {}
-        locate = cell_locator(files) if files else None  # once per notebook: it parses the notebook
-        result = _stored_result(Path(self.results) / student)
-        for cell in nb.cells:
-            grade = cell.metadata.get("nbgrader", {})
-            part = str(grade.get("grade_id", "")).removeprefix("check_")
-            is_check = cell.cell_type == "code" and grade.get("grade") and not grade.get("solution")
-            if is_check and part in _rubric_parts():
-                cell.outputs = check_cell_outputs(part, result, sources, locate)
-        return nb, resources
+    results: Path  # the batch's --out
+    expected: dict[str, dict[str, str]]  # student -> the stamp of what this run grades
+    batch: subprocess.Popen
+    poll_seconds: float = 0.02
 
+    def __deepcopy__(self, memo: dict) -> Arrivals:
+        return self  # a live handle on the running batch: traitlets copies config values, this one is shared
 
-def _stored_result(folder: Path) -> dict:
-    """The batch's result for one student, or ``{"error": ...}`` as ``notebooks.grade_modules`` gives."""
-    from .batch import ERROR, load_result
+    def result(self, student: str) -> dict:
+        """The student's result, or ``{"error": ...}`` as ``notebooks.grade_modules`` gives."""
+        from .batch import ERROR, graded_stamp, load_result
 
-    result = load_result(folder)
-    if result is not None:
+        folder = self.results / student
+        while graded_stamp(folder) != self.expected.get(student):
+            if self.batch.poll() is not None:  # it ended without grading this one
+                if self.batch.returncode not in (0, 1):  # 1: some failed, each with its error.txt
+                    raise RuntimeError(f"grade-batch stopped (exit status {self.batch.returncode}) before "
+                                       f"grading {student}")
+                why = (folder / ERROR).read_text(errors="replace").strip()[-300:] if (folder / ERROR).is_file() \
+                    else "no result"
+                return {"error": f"the grader failed: {why}"}
+            time.sleep(self.poll_seconds)
+        result = load_result(folder)
+        assert result is not None, "a stamped result is complete"
         return result
-    why = (folder / ERROR).read_text(errors="replace").strip()[-300:] if (folder / ERROR).is_file() else "no result"
-    return {"error": f"the grader failed: {why}"}
-
-
-def check_cell_outputs(part: str, result: dict, sources: dict[str, str], locate=None) -> list:
-    """The outputs of ``check("<part>")``, ``report("<part>")`` and ``score("<part>")`` under autograde."""
-    import nbformat
-
-    from micrograd_feedback.notebook import autograde_notice
-
-    module = _rubric_parts()[part].module
-    if module not in sources:  # as notebooks._live_result: nothing to grade, no grader run
-        result = nothing_graded()
-    text = format_part(part, result, module in sources, locate=locate)
-    outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"{autograde_notice(part)}\n{text}\n")]
-    svg = wrong_gradient_picture(part, result)
-    if svg:
-        picture = svg.decode()
-        outputs.append(nbformat.v4.new_output("display_data", data={
-            "image/svg+xml": picture[picture.find("<svg"):], "text/plain": "<IPython.core.display.SVG object>"}))
-    try:
-        points = float(result["parts"][part]["score"])
-    except (KeyError, TypeError, ValueError):
-        points = 0.0
-    outputs.append(nbformat.v4.new_output("execute_result", data={"text/plain": repr(points)}, execution_count=1))
-    return outputs
 
 
 # ----------------------------------------------------------------------------
@@ -132,34 +102,52 @@ def stage_sources(course: Path, assignment: str, students: list[str] | None, sta
 
 
 def autograde(course: Path, assignment: str, students: list[str] | None = None, jobs: int | None = None) -> int:
-    """Grade ``submitted/*/<assignment>`` with the kit, then run nbgrader's Autograde with ``KitGrades``."""
-    from .batch import grade_batch
+    """Grade ``submitted/*/<assignment>`` with the kit and, as results come, run nbgrader's Autograde with
+    ``KitGrades``."""
+    from .batch import stamp_of
     from .rubric import load_rubric
 
     course = course.resolve()
     cache = course / CACHE / assignment
-    staged = stage_sources(course, assignment, students, cache / "sources")
+    sources, results = cache / "sources", cache / "results"
+    staged = stage_sources(course, assignment, students, sources)
     if not staged:
         print(f"nbgrader-autograde: no submissions of {assignment} under {course / 'submitted'}", file=sys.stderr)
         return 0
-    status = grade_batch(cache / "sources", cache / "results", jobs=jobs, rubric=load_rubric())
-    if status not in (0, 1):  # 1: some submissions failed; their check cells say so and score 0
-        return status
-    return run_nbgrader(course, assignment, staged, cache / "results")
+    # Its own process: grading starts (and warms up) while this one loads nbgrader and converts.
+    batch = subprocess.Popen([sys.executable, "-m", "autograder", "grade-batch", str(sources), "--out", str(results),
+                              *(["--jobs", str(jobs)] if jobs else [])])
+    try:
+        rubric = load_rubric()
+        expected = {student: stamp_of(sources / student, rubric) for student in staged}
+        status = run_nbgrader(course, assignment, staged, Arrivals(results, expected, batch))
+        batch.wait()
+    finally:
+        if batch.poll() is None:  # interrupted: Ctrl-C reached it too; it keeps what it graded
+            try:
+                batch.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                batch.kill()
+                batch.wait()
+    if batch.returncode not in (0, 1):
+        return batch.returncode
+    return status
 
 
-def run_nbgrader(course: Path, assignment: str, students: list[str], results: Path) -> int:
+def run_nbgrader(course: Path, assignment: str, students: list[str], arrivals: Arrivals) -> int:
     """nbgrader's Autograde converter on ``students``, with the course's config and KitGrades for Execute."""
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.preprocessors import Execute
     from traitlets.config.loader import PyFileConfigLoader
 
+    from .nbgrader_kitgrades import KitGrades
+
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     configured = config.Autograde.get("autograde_preprocessors")  # the course's own list, if it has one
     steps = list(configured or Autograde.class_traits()["autograde_preprocessors"].default())
     config.Autograde.autograde_preprocessors = [KitGrades if step is Execute else step for step in steps]
-    config.KitGrades.results, config.KitGrades.course = str(results), str(course)
+    config.KitGrades.arrivals, config.KitGrades.course = arrivals, str(course)
     config.CourseDirectory.root = str(course)
     failed = 0
     previous = Path.cwd()
@@ -174,7 +162,11 @@ def run_nbgrader(course: Path, assignment: str, students: list[str], results: Pa
             app.force = True
             app.create_student = bool(config.Autograde.get("create_student", True))
             try:
-                app.start()
+                with warnings.catch_warnings():
+                    # nbgrader's gradebook code warns about every submission under SQLAlchemy 2 (its own
+                    # cascade into a session; nothing is lost): noise, not news, for the instructor.
+                    warnings.filterwarnings("ignore", message=".* not in session, add operation along")
+                    app.start()
             except Exception as error:  # noqa: BLE001 - nbgrader said why in its log; the others go on
                 print(f"nbgrader-autograde: {student}: {error}", file=sys.stderr)
                 failed += 1

@@ -93,8 +93,9 @@ def load_submission(path: Path) -> Submission:
             submission.problems[name] = tree
             submission.kinds[name] = "syntax"
             continue
-        submission.imports |= imported_modules(tree)
-        imported, named = {m.split(".")[0] for m in imported_modules(tree)}, _named(tree)
+        modules, named = imports_and_names(tree)
+        submission.imports |= modules
+        imported = {m.split(".")[0] for m in modules}
         forbidden = sorted((imported | named) & AUTODIFF_LIBRARIES)
         kit = sorted((imported & KIT_MODULES) | (named & KIT_NAMED))
         if kit:
@@ -252,21 +253,20 @@ def _parsed(name: str, source: str) -> ast.Module | str:
     return tree
 
 
-def imported_modules(tree: ast.Module) -> set[str]:
-    """Dotted names of the modules a module imports statically (``from a import b``: ``a`` and
-    ``a.b``, which may be a submodule)."""
-    found: set[str] = set()
+def imports_and_names(tree: ast.Module) -> tuple[set[str], set[str]]:
+    """What a module may import, in one walk of its tree: the dotted names of the modules it imports
+    statically (``from a import b``: ``a`` and ``a.b``, which may be a submodule), and the first dotted
+    components of its constant strings (modules a program may import by name: ``__import__("torch")``,
+    ``importlib.import_module("jax")``, ``sys.modules["_reference.engine"]``)."""
+    modules: set[str] = set()
+    named: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str):
+                named.add(node.value.split(".")[0])
+        elif isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*")
-    return found
-
-
-def _named(tree: ast.Module) -> set[str]:
-    """First dotted components of the constant strings: modules a program may import by name
-    (``__import__("torch")``, ``importlib.import_module("jax")``, ``sys.modules["_reference.engine"]``)."""
-    return {node.value.split(".")[0] for node in ast.walk(tree)
-            if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+            modules.add(node.module)
+            modules.update(f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*")
+    return modules, named

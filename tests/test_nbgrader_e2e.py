@@ -427,3 +427,29 @@ def test_fast_path_formgrader_feedback_and_export_work(course, fast_course):
     for key, part_scores in course["grades"].items():
         assignment, student = key.split("/")
         assert rows[(assignment, student)] == pytest.approx(sum(part_scores.values()))
+
+
+def test_fast_path_run_again_after_a_resubmission_grades_the_new_notebook(course, fast_course):
+    """A student hands in a fixed notebook and the command runs again: the new notebook's points go to the
+    gradebook (the stored result of the old one is not taken), the others are kept as they were graded."""
+    fast = fast_course["dir"]
+    submitted = fast / "submitted" / "c_relu_bug" / "value_engine" / "value_engine.ipynb"
+    buggy = submitted.read_text()
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+
+    def autograde() -> dict[str, dict[str, float]]:
+        done = subprocess.run([sys.executable, "-m", "autograder", "nbgrader-autograde", "value_engine", "--course",
+                               str(fast), "--jobs", "2"], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return read_grades(fast)
+
+    try:
+        submitted.write_text((fast / "submitted" / "a_solution" / "value_engine" / "value_engine.ipynb").read_text())
+        after = autograde()
+        assert after["value_engine/c_relu_bug"] == course["grades"]["value_engine/a_solution"]
+        assert {k: v for k, v in after.items() if k != "value_engine/c_relu_bug"} == \
+            {k: v for k, v in course["grades"].items() if k != "value_engine/c_relu_bug"}
+    finally:
+        submitted.write_text(buggy)
+    assert autograde() == course["grades"]  # and back: the buggy notebook costs relu's points again

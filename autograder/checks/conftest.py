@@ -16,21 +16,20 @@ import pytest
 from micrograd_feedback.diagnosis import diagnose_error
 from micrograd_feedback.judge import CheckFailure, args_summary
 
-from ..context import CONTEXT_KEY, GradingContext
+from ..context import GradingContext
 from ..rubric import Part
 from ..sandbox.launcher import WorkerError
 
 
-@pytest.fixture(scope="session")
-def grading(request) -> GradingContext:
-    """The ``GradingContext`` of this run (see ``autograder/context.py``)."""
-    return request.config.stash[CONTEXT_KEY]
+# ``grading``, the ``GradingContext`` of the submission (``autograder/context.py``), is a fixture of
+# the grading loop itself (``GradingLoop.grading`` in ``autograder/grade.py``).  These fixtures take
+# the check being run from it, not from ``request``, which pytest makes anew at every use.
 
 
 @pytest.fixture(scope="module")
-def part(request, grading) -> Part:
+def part(grading) -> Part:
     """The rubric part the current check module grades."""
-    return grading.rubric.part_of_check_module(request.module.__name__.rsplit(".", 1)[-1])
+    return grading.rubric.part_of_check_module(_check(grading).module.__name__.rsplit(".", 1)[-1])
 
 
 @pytest.fixture(scope="module")
@@ -51,5 +50,11 @@ def probe(grading, part):
 
 
 @pytest.fixture
-def rng(grading, request) -> random.Random:
-    return random.Random(f"{grading.seed}:{request.node.nodeid}")
+def rng(grading) -> random.Random:
+    """Inputs for one check: the same for the same code and check, unknown to anyone without the secret."""
+    return random.Random(f"{grading.seed}:{_check(grading).nodeid}")
+
+
+def _check(grading: GradingContext) -> pytest.Item:
+    assert grading.check is not None, "the grading loop names the check it runs"
+    return grading.check

@@ -1,0 +1,76 @@
+"""``nbgrader-autograde`` takes each result from a batch that is still running (``Arrivals``).
+
+The batch here is a real process that writes a result the way ``grade-batch``
+does (``result.json``, then the stamp of what it graded), or exits as a
+failed batch would.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.batch import ERROR, RESULT, STAMP
+from autograder.nbgrader_fast import Arrivals
+
+NEW = {"submission": "this run's files", "rubric": "r", "grader": "g"}
+OLD = {"submission": "an earlier run's files", "rubric": "r", "grader": "g"}
+
+
+def result(score: float) -> dict:
+    return {"score": score, "max_score": 60.0, "parts": {}}
+
+
+def write(folder: Path, score: float, stamp: dict) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / RESULT).write_text(json.dumps(result(score)))
+    (folder / STAMP).write_text(json.dumps(stamp))
+
+
+def batch(program: str) -> subprocess.Popen:
+    """A stand-in batch: a real process running ``program`` (with json, time and Path imported)."""
+    return subprocess.Popen([sys.executable, "-c", f"import json, time\nfrom pathlib import Path\n{program}"])
+
+
+def test_a_result_left_by_an_earlier_run_waits_for_this_runs(tmp_path):
+    write(tmp_path / "ann", 10.0, OLD)
+    running = batch(f"time.sleep(0.5)\n"
+                    f"Path({str(tmp_path / 'ann' / RESULT)!r}).write_text({json.dumps(json.dumps(result(60.0)))})\n"
+                    f"Path({str(tmp_path / 'ann' / STAMP)!r}).write_text({json.dumps(json.dumps(NEW))})\n"
+                    "time.sleep(30)")
+    try:
+        assert Arrivals(tmp_path, {"ann": NEW}, running).result("ann")["score"] == 60.0
+    finally:
+        running.kill()
+        running.wait()
+
+
+def test_a_result_already_graded_from_the_same_files_is_taken_at_once(tmp_path):
+    write(tmp_path / "bob", 42.0, NEW)
+    running = batch("time.sleep(30)")
+    try:
+        assert Arrivals(tmp_path, {"bob": NEW}, running).result("bob")["score"] == 42.0
+        assert running.poll() is None, "taken without waiting for the batch"
+    finally:
+        running.kill()
+        running.wait()
+
+
+def test_a_submission_the_batch_failed_on_gets_the_graders_reason_not_a_stale_score(tmp_path):
+    write(tmp_path / "cy", 55.0, OLD)
+    (tmp_path / "cy" / ERROR).write_text("Traceback ...\nRuntimeError: the grading process was killed by signal 9\n")
+    finished = batch("raise SystemExit(1)")  # 1: some submissions failed, each with its error.txt
+    finished.wait()
+    got = Arrivals(tmp_path, {"cy": NEW}, finished).result("cy")
+    assert got == {"error": "the grader failed: Traceback ...\nRuntimeError: the grading process was killed by signal 9"}
+
+
+def test_a_batch_that_stopped_before_grading_a_student_stops_nbgrader_for_them(tmp_path):
+    stopped = batch("raise SystemExit(130)")  # interrupted
+    stopped.wait()
+    with pytest.raises(RuntimeError, match="stopped .exit status 130. before grading dee"):
+        Arrivals(tmp_path, {"dee": NEW}, stopped).result("dee")
