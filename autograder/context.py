@@ -2,9 +2,10 @@
 
 The grading loop (``grade.py``) makes a ``GradingContext`` for each
 submission, gives it to the checks as its ``grading`` fixture, and records in
-it which check runs; the checks' fixtures (``checks/conftest.py``) build on it.  ``probe`` runs one probe in the worker of a part, starting it on
-first use: the student's module for that part, the reference for the modules
-before it and for every other part's members (``rubric.Part.uses``,
+it which check runs; the checks' fixtures (``checks/conftest.py``) build on
+it.  ``probe`` runs one probe in the worker of a part, starting it on first
+use: the student's module for that part, the reference for the modules before
+it and for every other part's members (``rubric.Part.uses``,
 ``Rubric.grafted``).
 """
 
@@ -19,6 +20,7 @@ from .sandbox.isolation import Isolation
 from .sandbox.launcher import Worker, WorkerError
 from .sandbox.layout import Layout
 from .submission import Submission
+
 
 @dataclass
 class GradingContext:

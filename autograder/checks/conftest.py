@@ -20,7 +20,6 @@ from ..context import GradingContext
 from ..rubric import Part
 from ..sandbox.launcher import WorkerError
 
-
 # ``grading``, the ``GradingContext`` of the submission (``autograder/context.py``), is a fixture of
 # the grading loop itself (``GradingLoop.grading`` in ``autograder/grade.py``).  These fixtures take
 # the check being run from it, not from ``request``, which pytest makes anew at every use.
@@ -55,6 +54,6 @@ def rng(grading) -> random.Random:
     return random.Random(f"{grading.seed}:{_check(grading).nodeid}")
 
 
-def _check(grading: GradingContext) -> pytest.Item:
-    assert grading.check is not None, "the grading loop names the check it runs"
+def _check(grading: GradingContext) -> pytest.Function:
+    assert isinstance(grading.check, pytest.Function), "the grading loop names the check it runs"
     return grading.check
