@@ -95,16 +95,31 @@ _SESSIONS: dict[str, SessionGrader] = {}
 _SESSIONS_LOCK = threading.Lock()
 
 
-def grade_on_worker(submission: Submission, rubric: Rubric, rubric_key: str) -> dict:
-    """The task a worker runs: the result as JSON, and the worker's grading fingerprint."""
-    from .batch import grader_digest
-
+def session_for(rubric: Rubric, rubric_key: str) -> SessionGrader:
+    """This worker's grading session for ``rubric``, started on first use."""
     with _SESSIONS_LOCK:
         session = _SESSIONS.get(rubric_key)
         if session is None:
             session = _SESSIONS[rubric_key] = SessionGrader(rubric)
-    result = session.grade(submission)
+    return session
+
+
+def grade_on_worker(submission: Submission, rubric: Rubric, rubric_key: str) -> dict:
+    """The task a worker runs: the result as JSON, and the worker's grading fingerprint."""
+    from .batch import grader_digest
+
+    result = session_for(rubric, rubric_key).grade(submission)
     return {"result": result.to_json(), "grader": grader_digest()}
+
+
+def warm_worker(rubric: Rubric, rubric_key: str) -> None:
+    """Run on every worker as the batch starts: its grading session collects the checks, and torch is
+    imported, in threads of their own, while the client still reads the submissions.  Returns at once
+    (``Client.run`` calls it on the worker's event loop, which must not block)."""
+    from .oracles import import_torch_meanwhile
+
+    import_torch_meanwhile()
+    session_for(rubric, rubric_key)
 
 
 # ----------------------------------------------------------------------------
@@ -143,6 +158,7 @@ def run_cluster(todo: list[Path], out: Path, rubric: Rubric, scheduler: str, fin
     with connect(scheduler) as client:
         if on_client is not None:
             on_client(client)
+        client.run(warm_worker, rubric, key, wait=False)
         futures = {}
         for submission in todo:
             try:

@@ -1,8 +1,8 @@
 """What the checks of one submission share: its staged files, its sandbox, its part workers.
 
 The grading loop (``grade.py``) makes a ``GradingContext`` for each
-submission, gives it to the checks as its ``grading`` fixture, and records in
-it which check runs; the checks' fixtures (``checks/conftest.py``) build on
+submission, makes it ``CURRENT`` (the checks' ``grading`` fixture), and
+records in it which check runs; the checks' fixtures (``checks/conftest.py``) build on
 it.  ``probe`` runs one probe in the worker of a part, starting it on first
 use: the student's module for that part, the reference for the modules before
 it and for every other part's members (``rubric.Part.uses``,
@@ -11,6 +11,7 @@ it and for every other part's members (``rubric.Part.uses``,
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import pytest
@@ -24,6 +25,8 @@ from .submission import Submission
 
 @dataclass
 class GradingContext:
+    """One submission being graded: its files, its sandbox and part workers, the check being run."""
+
     submission: Submission
     layout: Layout
     rubric: Rubric
@@ -84,3 +87,9 @@ class GradingContext:
             "files": {m: str(self.layout.submission / f"{m}.py") for m in MODULES},
             "reference": {m: str(self.layout.reference / f"{m}.py") for m in MODULES},
         }
+
+
+# The context of the submission being graded, in this thread (a Dask worker grades in a thread of its own).
+# The checks' fixtures read it here, not through pytest's ``request``, which pytest builds anew at every
+# use: a tenth of the grader's time over 150 checks.
+CURRENT: ContextVar[GradingContext] = ContextVar("the submission being graded")

@@ -19,7 +19,7 @@ from micrograd_feedback.judge import CheckFailure
 from micrograd_feedback.modules import MODULES
 from micrograd_feedback.result import CheckResult, PartResult, SubmissionResult
 
-from .context import GradingContext
+from .context import CURRENT, GradingContext
 from .rubric import Rubric, load_rubric
 from .sandbox.isolation import Isolation, course_modules
 from .secret import grader_secret, seed_for
@@ -48,16 +48,6 @@ class GradingLoop:
     def __init__(self, paths: Iterable[str | os.PathLike | Submission], done: Done, rubric: Rubric, secret: bytes):
         self.paths, self.done, self.rubric, self.secret = paths, done, rubric, secret
         self.checks: list[CheckResult] = []
-        self.context: GradingContext | None = None
-
-    @pytest.fixture(scope="session")
-    def grading(self) -> GradingContext:
-        """The ``GradingContext`` of the submission being graded (the checks' fixtures start here).
-
-        A fixture of this plugin rather than one that reads ``request``: pytest builds a fixture
-        definition each time ``request`` is asked for, a tenth of the grader's time over 150 checks."""
-        assert self.context is not None, "the grading loop provides a context while it runs the checks"
-        return self.context
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session) -> bool:
@@ -83,7 +73,7 @@ class GradingLoop:
                                      isolation=isolation)
             with contextlib.suppress(OSError):  # if it cannot start now, the first probe says why
                 isolation.prepare()  # it boots while the first checks get ready
-            self.context, self.checks = context, []
+            grading, self.checks = CURRENT.set(context), []  # the checks' ``grading`` fixture
             try:
                 items = session.items
                 for i, item in enumerate(items):
@@ -92,7 +82,7 @@ class GradingLoop:
                     following = items[i + 1] if i + 1 < len(items) else None
                     item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
             finally:
-                self.context = None
+                CURRENT.reset(grading)
                 context.close()
                 isolation.close()  # the sandbox and every process left in it
         return build_result(self.rubric, submission, self.checks, isolation.level, time.monotonic() - started)

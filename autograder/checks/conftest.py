@@ -16,13 +16,18 @@ import pytest
 from micrograd_feedback.diagnosis import diagnose_error
 from micrograd_feedback.judge import CheckFailure, args_summary
 
-from ..context import GradingContext
+from ..context import CURRENT, GradingContext
 from ..rubric import Part
 from ..sandbox.launcher import WorkerError
 
-# ``grading``, the ``GradingContext`` of the submission (``autograder/context.py``), is a fixture of
-# the grading loop itself (``GradingLoop.grading`` in ``autograder/grade.py``).  These fixtures take
-# the check being run from it, not from ``request``, which pytest makes anew at every use.
+# These fixtures take the check being run from the grading context, not from pytest's ``request``,
+# which pytest makes anew at every use (see ``context.CURRENT``).
+
+
+@pytest.fixture(scope="session")
+def grading() -> GradingContext:
+    """The ``GradingContext`` of the submission being graded (see ``autograder/context.py``)."""
+    return CURRENT.get()
 
 
 @pytest.fixture(scope="module")
