@@ -112,10 +112,12 @@ def grade_on_worker(submission: Submission, rubric: Rubric, rubric_key: str) -> 
     return {"result": result.to_json(), "grader": grader_digest()}
 
 
-def warm_worker(rubric: Rubric, rubric_key: str) -> None:
+async def warm_worker(rubric: Rubric, rubric_key: str) -> None:
     """Run on every worker as the batch starts: its grading session collects the checks, and torch is
-    imported, in threads of their own, while the client still reads the submissions.  Returns at once
-    (``Client.run`` calls it on the worker's event loop, which must not block)."""
+    imported, in threads of their own, while the client still reads the submissions.  A coroutine that
+    returns at once: it runs on the worker's event loop, which must not block, and the client does not
+    wait for it (``Client.run(wait=False)`` takes coroutines only).  A worker that joins later warms up
+    on its first submission."""
     from .oracles import import_torch_meanwhile
 
     import_torch_meanwhile()
