@@ -27,6 +27,7 @@ processes on this machine (docs/grading-speed.md, docs/cluster.md).
 from __future__ import annotations
 
 import contextlib
+import gc
 import queue
 import threading
 import time
@@ -50,6 +51,7 @@ class SessionGrader:
     def __init__(self, rubric: Rubric):
         self.rubric = rubric
         self.requests: queue.Queue = queue.Queue()
+        self.frozen = False
         threading.Thread(target=self._serve, name="micrograd-grader", daemon=True).start()
 
     def grade(self, submission: Submission) -> SubmissionResult:
@@ -72,6 +74,10 @@ class SessionGrader:
                 yield submission
 
         def done(_, result, error) -> None:
+            if not self.frozen:  # everything grading imports lazily is in the heap now
+                gc.collect()
+                gc.freeze()  # as a local batch's parent does: later collections skip it (torch's, pytest's)
+                self.frozen = True
             current[0].put((result, error))
 
         try:
@@ -127,6 +133,11 @@ async def warm_worker(rubric: Rubric, rubric_key: str) -> None:
 # ----------------------------------------------------------------------------
 # Client side
 # ----------------------------------------------------------------------------
+# Dask settings for grading workers.  Dask's statistical profiler samples every thread's stack each
+# 10 ms: on grading's deep pytest stacks it cost about 5 CPU seconds per 200 submissions.
+WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+
+
 @contextlib.contextmanager
 def connect(scheduler: str) -> Iterator:
     """A ``distributed.Client`` for ``scheduler``: an address, or ``local:N`` for a LocalCluster here."""
@@ -136,9 +147,13 @@ def connect(scheduler: str) -> Iterator:
         raise SystemExit("autograder: --scheduler needs dask.distributed: pip install 'micrograd-kit[cluster]'") \
             from error
     if scheduler.startswith("local:"):
+        import dask
+
         workers = int(scheduler.split(":", 1)[1] or 2)
         # Workers are separate processes with one thread each: a grader keeps a core busy on its own.
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        # WORKER_CONFIG: what a grading worker does without (docs/cluster.md says so for other clusters).
+        with dask.config.set(WORKER_CONFIG), LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                          dashboard_address=None) as cluster:
             with Client(cluster) as client:
                 yield client
     else:
