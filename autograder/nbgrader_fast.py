@@ -122,13 +122,15 @@ def autograde(course: Path, assignment: str, students: list[str] | None = None, 
         expected = {student: stamp_of(sources / student, rubric) for student in staged}
         status = run_nbgrader(course, assignment, staged, Arrivals(results, expected, batch))
         batch.wait()
+    except BaseException:
+        batch.terminate()  # it stops its graders and keeps what it graded: the same command resumes
+        raise
     finally:
-        if batch.poll() is None:  # interrupted: Ctrl-C reached it too; it keeps what it graded
-            try:
-                batch.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                batch.kill()
-                batch.wait()
+        try:
+            batch.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            batch.kill()
+            batch.wait()
     if batch.returncode not in (0, 1):
         return batch.returncode
     return status

@@ -19,13 +19,20 @@ def grader_secret() -> bytes:
     path = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "micrograd-kit" / "grader-secret"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole under another name, then linked into place: a grader starting at the same
+        # moment either finds no file or the complete one, never an empty secret.
+        draft = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(os.urandom(32).hex())
+            f.flush()
+            os.fsync(f.fileno())
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another grader made it first
+            os.link(draft, path)
+        except FileExistsError:  # another grader made it first: theirs is the secret
             pass
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(os.urandom(32).hex())
+        finally:
+            draft.unlink()
     return path.read_text().strip().encode()
 
 

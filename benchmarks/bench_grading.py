@@ -47,7 +47,7 @@ PYTHON = sys.executable
 EXAMPLES = ROOT / "examples" / "submissions"
 COURSE = ROOT / "assignments"
 MODULES = ("engine", "nn", "train")
-GOAL_COLD, GOAL_RATE = 3.0, 10.0
+GOAL_COLD, GOAL_RATE = 1.5, 10.0  # the kit's goals: a cold grade in 1.5 s, a mixed class at 10/s on 2 cores
 
 
 def main() -> int:
