@@ -66,9 +66,6 @@ def _reporters():
 
 
 def _grade(args: argparse.Namespace, rubric) -> int:
-    from .oracles import import_torch_meanwhile
-
-    import_torch_meanwhile()  # first thing: it overlaps importing the grader and the sandbox's start
     from .grade import grade_result
     from .submission import UnusableSubmission
 
