@@ -51,7 +51,6 @@ class KitGrades(NbGraderPreprocessor):
         return nb, resources
 
 
-
 def check_cell_outputs(part: str, result: dict, sources: dict[str, str], locate=None) -> list:
     """The outputs of ``check("<part>")``, ``report("<part>")`` and ``score("<part>")`` under autograde."""
     import nbformat
