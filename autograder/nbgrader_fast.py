@@ -53,6 +53,7 @@ class Arrivals:
     expected for this run, so a result left by an earlier run of changed code is never taken.
     """
 
+    staged: Path  # the batch's input: <student>/<module>.py, as ``stage_sources`` wrote them
     results: Path  # the batch's --out
     expected: dict[str, dict[str, str]]  # student -> the stamp of what this run grades
     batch: subprocess.Popen
@@ -60,6 +61,10 @@ class Arrivals:
 
     def __deepcopy__(self, memo: dict) -> Arrivals:
         return self  # a live handle on the running batch: traitlets copies config values, this one is shared
+
+    def sources(self, student: str) -> dict[str, str]:
+        """The modules the batch grades for ``student`` (read back exactly: not parsed from the notebook again)."""
+        return {path.stem: path.read_bytes().decode("utf-8") for path in sorted((self.staged / student).glob("*.py"))}
 
     def result(self, student: str) -> dict:
         """The student's result, or ``{"error": ...}`` as ``notebooks.grade_modules`` gives."""
@@ -123,7 +128,7 @@ def autograde(course: Path, assignment: str, students: list[str] | None = None, 
     try:
         rubric = load_rubric()
         expected = {student: stamp_of(sources / student, rubric) for student in staged}
-        status = run_nbgrader(course, assignment, staged, Arrivals(results, expected, batch))
+        status = run_nbgrader(course, assignment, staged, Arrivals(sources, results, expected, batch))
         batch.wait()
     except BaseException:
         batch.terminate()  # it stops its graders and keeps what it graded: the same command resumes

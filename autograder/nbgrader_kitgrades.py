@@ -18,7 +18,6 @@ from traitlets import Instance, Unicode
 from .notebooks import (
     _rubric_parts,
     cell_locator,
-    extract_modules,
     format_part,
     nothing_graded,
     submitted_notebooks,
@@ -38,9 +37,9 @@ class KitGrades(NbGraderPreprocessor):
         assignment = resources["nbgrader"]["assignment"]
         # The notebooks a check cell would grade under autograde (it runs in autograded/<student>/<assignment>/).
         files = submitted_notebooks(Path(self.course) / "autograded" / student / assignment)
-        sources = extract_modules(files) if files else {}
         locate = cell_locator(files) if files else None  # once per notebook: it parses the notebook
         assert self.arrivals is not None, "nbgrader-autograde configures where the results come from"
+        sources = self.arrivals.sources(student)  # what the batch graded, assembled from those notebooks
         result = self.arrivals.result(student)
         for cell in nb.cells:
             grade = cell.metadata.get("nbgrader", {})

@@ -43,7 +43,7 @@ def test_a_result_left_by_an_earlier_run_waits_for_this_runs(tmp_path):
                     f"Path({str(tmp_path / 'ann' / STAMP)!r}).write_text({json.dumps(json.dumps(NEW))})\n"
                     "time.sleep(30)")
     try:
-        assert Arrivals(tmp_path, {"ann": NEW}, running).result("ann")["score"] == 60.0
+        assert Arrivals(tmp_path / "sources", tmp_path, {"ann": NEW}, running).result("ann")["score"] == 60.0
     finally:
         running.kill()
         running.wait()
@@ -53,7 +53,7 @@ def test_a_result_already_graded_from_the_same_files_is_taken_at_once(tmp_path):
     write(tmp_path / "bob", 42.0, NEW)
     running = batch("time.sleep(30)")
     try:
-        assert Arrivals(tmp_path, {"bob": NEW}, running).result("bob")["score"] == 42.0
+        assert Arrivals(tmp_path / "sources", tmp_path, {"bob": NEW}, running).result("bob")["score"] == 42.0
         assert running.poll() is None, "taken without waiting for the batch"
     finally:
         running.kill()
@@ -65,7 +65,7 @@ def test_a_submission_the_batch_failed_on_gets_the_graders_reason_not_a_stale_sc
     (tmp_path / "cy" / ERROR).write_text("Traceback ...\nRuntimeError: the grading process was killed by signal 9\n")
     finished = batch("raise SystemExit(1)")  # 1: some submissions failed, each with its error.txt
     finished.wait()
-    got = Arrivals(tmp_path, {"cy": NEW}, finished).result("cy")
+    got = Arrivals(tmp_path / "sources", tmp_path, {"cy": NEW}, finished).result("cy")
     assert got == {"error": "the grader failed: Traceback ...\nRuntimeError: the grading process was killed by signal 9"}
 
 
@@ -73,4 +73,4 @@ def test_a_batch_that_stopped_before_grading_a_student_stops_nbgrader_for_them(t
     stopped = batch("raise SystemExit(130)")  # interrupted
     stopped.wait()
     with pytest.raises(RuntimeError, match="stopped .exit status 130. before grading dee"):
-        Arrivals(tmp_path, {"dee": NEW}, stopped).result("dee")
+        Arrivals(tmp_path / "sources", tmp_path, {"dee": NEW}, stopped).result("dee")
