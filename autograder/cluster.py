@@ -172,6 +172,11 @@ def run_cluster(todo: list[Path], out: Path, rubric: Rubric, scheduler: str, fin
 
     mine = grader_digest()
     key = rubric_digest(rubric)
+
+    def failed(submission: Path, why: str) -> None:
+        _write_atomic(out / submission.name / ERROR, why + "\n")  # replacing an earlier run's
+        finished(submission, why)
+
     with connect(scheduler) as client:
         if on_client is not None:
             on_client(client)
@@ -181,8 +186,7 @@ def run_cluster(todo: list[Path], out: Path, rubric: Rubric, scheduler: str, fin
             try:
                 loaded = load_submission(submission)
             except Exception as error:  # noqa: BLE001 - the same sentence a local grader would write
-                _write_atomic(out / submission.name / ERROR, f"{type(error).__name__}: {error}\n")
-                finished(submission, f"{type(error).__name__}: {error}")
+                failed(submission, f"{type(error).__name__}: {error}")
                 continue
             future = client.submit(grade_on_worker, loaded, rubric, key, pure=False,
                                    key=f"grade-{submission.name}-{time.monotonic_ns()}")
@@ -195,10 +199,8 @@ def run_cluster(todo: list[Path], out: Path, rubric: Rubric, scheduler: str, fin
                     raise RuntimeError("the worker runs a different grader (its code or its grader secret differs "
                                        "from this client's): its result is not used")
                 record(submission, out / submission.name, SubmissionResult.from_json(answer["result"]))
-            except Exception as error:  # noqa: BLE001 - report it (replacing an earlier run's); the batch carries on
-                why = f"{type(error).__name__}: {error}"[:300]
-                _write_atomic(out / submission.name / ERROR, why + "\n")
-                finished(submission, why)
+            except Exception as error:  # noqa: BLE001 - report it; the batch carries on
+                failed(submission, f"{type(error).__name__}: {error}"[:300])
             else:
                 finished(submission, None)
             future.release()
