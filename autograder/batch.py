@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from micrograd_feedback.result import SubmissionResult
+from micrograd_feedback.untrusted import csv_cell, markdown_text, shown
 
 from . import class_report
 from .rubric import Rubric, load_rubric
@@ -85,7 +86,8 @@ def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None
     if todo:
         if changed:
             print(f"grading again {len(changed)} submission(s) whose files, rubric or grader changed since they "
-                  f"were graded: {', '.join(changed[:10])}{' ...' if len(changed) > 10 else ''}", file=sys.stderr)
+                  f"were graded: {', '.join(map(shown, changed[:10]))}{' ...' if len(changed) > 10 else ''}",
+                  file=sys.stderr)
         try:
             if scheduler:
                 from .cluster import run_cluster
@@ -109,7 +111,7 @@ def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None
     print(f"graded {len(todo) - len(failures)}{again}, skipped {skipped} unchanged since graded, "
           f"{len(failures)} failed; see {out / 'summary.md'} and {out / REPORT}", file=sys.stderr)
     for name, why in failures.items():
-        print(f"  {name}: the grader failed: {why}", file=sys.stderr)
+        print(f"  {shown(name)}: the grader failed: {shown(why, 300)}", file=sys.stderr)
     return 1 if failures else 0
 
 
@@ -432,7 +434,7 @@ def record(submission: Path, folder: Path, result: SubmissionResult) -> None:
     try:
         text = feedback.render(submission.name, result, folder)
     except Exception:  # noqa: BLE001 - feedback is a courtesy; the result must still land
-        text = f"# Feedback for {submission.name}\n\nScore: {result.score} / {result.max_score}\n"
+        text = f"# Feedback for {markdown_text(submission.name)}\n\nScore: {result.score} / {result.max_score}\n"
     _write_atomic(folder / FEEDBACK, text)
     _write_atomic(folder / RESULT, json.dumps(result.to_json(), indent=2) + "\n")
 
@@ -467,12 +469,12 @@ def write_reports(submissions: list[Path], out: Path, rubric: Rubric) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["submission", "status", *parts, "total", "max_score"])
-    for name, result in results.items():
+    for name, result in results.items():  # a folder's name never starts a formula (untrusted.csv_cell)
         if result is None:
-            writer.writerow([name, "error", *[""] * len(parts), "", rubric.total])
+            writer.writerow([csv_cell(name), "error", *[""] * len(parts), "", rubric.total])
         else:
             scores = [result["parts"].get(p, {}).get("score", "") for p in parts]
-            writer.writerow([name, "graded", *scores, result["score"], result["max_score"]])
+            writer.writerow([csv_cell(name), "graded", *scores, result["score"], result["max_score"]])
     _write_atomic(out / "gradebook.csv", buffer.getvalue())
 
     graded = {n: r for n, r in results.items() if r is not None}
@@ -503,13 +505,14 @@ def write_reports(submissions: list[Path], out: Path, rubric: Rubric) -> None:
             lines += ["| Diagnosis | Submissions | Meaning | e.g. |", "|---|---:|---|---|"]
             for key, count in counts.most_common(15):
                 meaning = generic(key).replace("|", "\\|")
-                lines.append(f"| `{key}` | {count} | {meaning} | {', '.join(sorted(examples[key])[:3])} |")
+                shown_names = ", ".join(markdown_text(n) for n in sorted(examples[key])[:3])
+                lines.append(f"| `{key}` | {count} | {meaning} | {shown_names} |")
         else:
             lines.append("None.")
     failed = [n for n, r in results.items() if r is None]
     if failed:
         lines += ["", "## Not graded (the grader failed; re-run to retry)", ""]
-        lines += [f"- {name}: {_failure_reason(out / name)}" for name in failed]
+        lines += [f"- {markdown_text(name)}: {markdown_text(_failure_reason(out / name))}" for name in failed]
     _write_atomic(out / "summary.md", "\n".join(lines) + "\n")
     _write_atomic(out / REPORT, class_report.render(
         {n: SubmissionResult.from_json(r) if r is not None else None for n, r in results.items()},

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from micrograd_feedback.result import SubmissionResult
+from micrograd_feedback.untrusted import html_href, shown
 
 from .rubric import Rubric
 
@@ -146,14 +147,16 @@ def render(results: dict[str, SubmissionResult | None], errors: dict[str, str], 
     title = f"Class report{f' ({rubric.assignment})' if rubric.assignment else ''}"
     rows = []
     for item in attention:
-        link = f'<a href="{e(item.name)}/feedback.md">{e(item.name)}</a>'
+        link = f'<a href="{e(html_href(item.name, "feedback.md"))}">{e(shown(item.name))}</a>'
         score = "—" if item.score is None else f"{item.score:g}"
-        rows.append(f"<tr><td>{link}</td><td class=n>{score}</td><td>{e('; '.join(item.reasons))}</td></tr>")
+        why = e(shown("; ".join(item.reasons), 2_000))
+        rows.append(f"<tr><td>{link}</td><td class=n>{score}</td><td>{why}</td></tr>")
     bugs = []
     for key in keys:
         name, message = example[key]
         bugs.append(f"<tr><td><code>{e(key)}</code></td><td class=n>{per_key[key]}</td><td>{e(generic(key))}"
-                    f"</td><td><a href=\"{e(name)}/feedback.md\">{e(name)}</a><pre>{e(message[:600])}</pre></td></tr>")
+                    f"</td><td><a href=\"{e(html_href(name, 'feedback.md'))}\">{e(shown(name))}</a>"
+                    f"<pre>{e(shown(message[:600], lines=True))}</pre></td></tr>")
     part_rows = []
     for part in parts:
         points = rubric.parts[part].points

@@ -10,27 +10,27 @@ differs from the student's are marked in red with both values.
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 from micrograd_feedback.probes import outputs_first
 from micrograd_feedback.result import CheckResult, GradientCase, SubmissionResult
+from micrograd_feedback.untrusted import markdown_block, markdown_text
 
 from .reporters.text import distinct_diagnoses
 
 
 def render(name: str, result: SubmissionResult, folder: Path) -> str:
     """The Markdown feedback for ``result``; pictures are written into ``folder``."""
-    lines = [f"# Feedback for {_text(name)}", ""]
+    lines = [f"# Feedback for {markdown_text(name)}", ""]
     lines += [f"**Score: {result.score:g} / {result.max_score:g}**", ""]
     lines += ["| Part | Score | Out of |", "|---|---:|---:|"]
     for part in result.parts.values():
         mark = "" if part.score == part.max_score else " ✗"
-        lines.append(f"| {_text(part.title)} | {part.score:g}{mark} | {part.max_score:g} |")
+        lines.append(f"| {markdown_text(part.title)} | {part.score:g}{mark} | {part.max_score:g} |")
     lines.append("")
     if result.problems:
         lines += ["## Files that could not be graded", ""]
-        lines += [f"- {_text(message)}" for message in result.problems.values()]
+        lines += [f"- {markdown_text(message)}" for message in result.problems.values()]
         lines.append("")
     failed_parts = [p for p in result.parts.values() if p.score < p.max_score]
     if failed_parts:
@@ -40,11 +40,11 @@ def render(name: str, result: SubmissionResult, folder: Path) -> str:
         if not failed:
             continue
         first = failed[0]
-        lines += [f"### {_text(part.title)}", ""]
+        lines += [f"### {markdown_text(part.title)}", ""]
         lines.append(f"{len(failed)} of {len(result.checks_of(part.id))} checks failed; the first ({first.status}):")
-        lines += ["", "```text", _fence(first.message), "```", ""]
+        lines += ["", markdown_block(first.message), ""]
         for diagnosis in distinct_diagnoses(failed[1:], exclude=first.keys()):
-            lines += [f"Another failed check of this part also shows: {_text(diagnosis.text())}", ""]
+            lines += [f"Another failed check of this part also shows: {markdown_text(diagnosis.text())}", ""]
         picture = gradient_picture(first, folder / f"graph-{part.id}.svg")
         if picture:
             lines += [f"![The expression graph; red: wrong gradient]({picture.name})", "",
@@ -53,7 +53,7 @@ def render(name: str, result: SubmissionResult, folder: Path) -> str:
                       "gradient differs from yours (your value is in their label).", ""]
     if not failed_parts:
         lines += ["Every check passed. Well done!", ""]
-    lines += ["---", f"Graded in isolation: {_text(result.isolation or 'unknown')}", ""]
+    lines += ["---", f"Graded in isolation: {markdown_text(result.isolation or 'unknown')}", ""]
     return "\n".join(lines)
 
 
@@ -108,13 +108,3 @@ def _close(a: float, b: float) -> bool:
 
 def _number(x) -> str:
     return "missing" if x is None else f"{x:.6g}"
-
-
-def _text(text: object) -> str:
-    """One line of Markdown-inert text."""
-    text = str(text).replace("\n", " ")
-    return re.sub(r"([\\`*_{}\[\]<>#|!])", r"\\\1", text)
-
-
-def _fence(text: str) -> str:
-    return str(text).replace("```", "'''")

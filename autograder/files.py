@@ -22,6 +22,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from micrograd_feedback.untrusted import shown
+
 MAX_DEPTH = 8  # folders below the submission's root that are looked at
 MAX_ENTRIES = 5_000  # directory entries (or archive members) looked at in all
 MAX_ARCHIVE_BYTES = 64 << 20  # what an archive's members may unpack to, in all
@@ -50,7 +52,7 @@ class Tree:
 
     def notes(self) -> list[str]:
         """One line per refused entry (and for an incomplete scan), for the result."""
-        lines = [f"{path}: {why}" for path, why in sorted(self.refused.items())]
+        lines = [f"{shown(path)}: {why}" for path, why in sorted(self.refused.items())]
         return lines + ([self.incomplete] if self.incomplete else [])
 
     def read(self, relative: PurePosixPath, cap: int) -> bytes:
@@ -59,9 +61,9 @@ class Tree:
             return read_bytes(self.root, relative, cap)
         data = self.members.get(PurePosixPath(relative))
         if data is None:
-            raise RefusedFile(f"{relative}: not a file of {self.root.name}")
+            raise RefusedFile(f"{shown(relative)}: not a file of {shown(self.root.name)}")
         if len(data) > cap:
-            raise RefusedFile(f"{relative} is larger than {_size(cap)}")
+            raise RefusedFile(f"{shown(relative)} is larger than {_size(cap)}")
         return data
 
 
@@ -144,7 +146,7 @@ def read_bytes(root: str | os.PathLike, relative: str | PurePosixPath, cap: int)
     (the caller named it).  Raises ``RefusedFile`` with a reason naming the file.
     """
     parts = PurePosixPath(relative).parts
-    name = str(PurePosixPath(relative))
+    name = shown(PurePosixPath(relative))  # as the messages name it
     if not parts or any(p in ("..", "/") for p in parts):
         raise RefusedFile(f"{name}: not a path inside the submission")
     fds = []
@@ -154,7 +156,7 @@ def read_bytes(root: str | os.PathLike, relative: str | PurePosixPath, cap: int)
             try:
                 fds.append(os.open(part, _DIRECTORY, dir_fd=fds[-1]))
             except OSError as error:
-                raise RefusedFile(f"{name}: its folder {part} is {_why_not_folder(error)}") from None
+                raise RefusedFile(f"{name}: its folder {shown(part)} is {_why_not_folder(error)}") from None
         try:
             info = os.lstat(parts[-1], dir_fd=fds[-1])
         except OSError as error:
@@ -220,7 +222,7 @@ def archive_tree(path: Path, data: bytes, max_depth: int = MAX_DEPTH, max_entrie
                 _tar_members(archive, tree, budget, max_depth, max_entries)
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, NotImplementedError, RuntimeError,
             ValueError, KeyError) as error:
-        tree.incomplete = f"{path.name} could not be read as an archive ({type(error).__name__})"
+        tree.incomplete = f"{shown(path.name)} could not be read as an archive ({type(error).__name__})"
     return tree
 
 

@@ -19,6 +19,8 @@ import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from micrograd_feedback.untrusted import shown as inert
+
 from . import files
 from .files import RefusedFile
 from .rubric import MODULES
@@ -31,6 +33,7 @@ KIT_NAMED = frozenset({"autograder", "micrograd_feedback", "_reference"})  # dis
 MAX_SOURCE_BYTES = 1 << 20
 MAX_NOTEBOOK_BYTES = 32 << 20  # a notebook with plots in its outputs is a few MB
 MAX_NOTEBOOKS = 20
+MAX_PROBLEM_CHARS = 1_500
 PACKAGE = "micrograd_skeleton"
 FILES_NOTE = "files"  # the key of ``problems`` that lists what was not read
 # What kind of problem stopped a module being graded (the class report groups by these).
@@ -72,7 +75,7 @@ def load_submission(path: Path) -> Submission:
     """Read the submission at ``path`` (a folder, a module file, or a notebook)."""
     path = Path(path)
     if not path.exists():
-        raise UnusableSubmission(f"{path} does not exist")
+        raise UnusableSubmission(f"{inert(path)} does not exist")
     raw, refused = _gather(path)
     submission = Submission(origin=path)
     for name in MODULES:
@@ -116,6 +119,8 @@ def load_submission(path: Path) -> Submission:
     if notes:
         submission.problems[FILES_NOTE] = notes
         submission.kinds[FILES_NOTE] = "files-not-read"
+    # The boundary: names in these are the student's (files, folders, archive members).
+    submission.problems = {key: inert(text, MAX_PROBLEM_CHARS) for key, text in submission.problems.items()}
     return submission
 
 
@@ -142,7 +147,7 @@ def _gather(path: Path) -> tuple[dict[str, bytes | str], dict[str, str]]:
             except RefusedFile as error:
                 notes.append(str(error))
             else:
-                notes += [f"{archives[0]}: {note}" for note in tree.notes()]
+                notes += [f"{inert(archives[0])}: {note}" for note in tree.notes()]
                 package = find_package_dir(tree)
                 notebooks = sorted(p for p in tree.files if p.suffix == ".ipynb")
     refused: dict[str, str] = {}
@@ -151,8 +156,8 @@ def _gather(path: Path) -> tuple[dict[str, bytes | str], dict[str, str]]:
         for module in MODULES:
             relative = package / f"{module}.py"
             if relative in tree.refused:
-                refused[module] = f"{module}.py was not read: {relative} is {tree.refused[relative]}"
-                notes = [n for n in notes if not n.endswith(f"{relative}: {tree.refused[relative]}")]
+                refused[module] = f"{module}.py was not read: {inert(relative)} is {tree.refused[relative]}"
+                notes = [n for n in notes if not n.endswith(f"{inert(relative)}: {tree.refused[relative]}")]
             elif relative in tree.files:
                 try:
                     raw[module] = tree.read(relative, MAX_SOURCE_BYTES)
@@ -175,7 +180,7 @@ def _single_file(path: Path) -> tuple[dict[str, bytes | str], dict[str, str]]:
             return {path.stem: files.read_path(path, MAX_SOURCE_BYTES)}, {}
         except RefusedFile as error:
             return {}, {path.stem: f"{path.stem}.py was not read: {error}"}
-    raise UnusableSubmission(f"{path} is neither a folder, an archive, a notebook, nor engine.py/nn.py/train.py")
+    raise UnusableSubmission(f"{inert(path)} is neither a folder, an archive, a notebook, nor engine.py/nn.py/train.py")
 
 
 def find_package_dir(tree: files.Tree) -> PurePosixPath | None:

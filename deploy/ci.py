@@ -29,6 +29,7 @@ from autograder.reporters import junit, markdown
 from deploy import classroom50
 from deploy.intake import INTERNAL_ERROR, grade_upload, write_atomically
 from micrograd_feedback.result import SubmissionResult
+from micrograd_feedback.untrusted import markdown_text, shown
 
 TIMEOUT = 600.0
 SOURCE = Path(__file__).resolve().parents[1]
@@ -47,7 +48,7 @@ def workflow_digest(checkout: Path) -> str:
 
 def status_of(result: SubmissionResult | None, message: str) -> dict[str, str]:
     if result is None:
-        return {"state": "error", "description": f"micrograd: not graded: {message}"[:140]}
+        return {"state": "error", "description": shown(f"micrograd: not graded: {message}", 140)}
     state = "success" if result.score >= result.max_score else "failure"
     return {"state": state, "description": f"micrograd: {result.score:g}/{result.max_score:g} points"}
 
@@ -60,7 +61,7 @@ def write_reports(out: Path, result: SubmissionResult | None, message: str, prov
         (out / "junit.xml").write_text(junit.render(result))
         (out / "summary.md").write_text(markdown.render(result))
     else:
-        (out / "summary.md").write_text(f"## micrograd: not graded\n\n{message}\n")
+        (out / "summary.md").write_text(f"## micrograd: not graded\n\n{markdown_text(message, cap=5_000)}\n")
     write_atomically(status_of(result, message), out / "status.json")
     write_atomically(provenance, out / "provenance.json")
     if with_classroom50:

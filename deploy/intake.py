@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from micrograd_feedback.result import SubmissionResult
+from micrograd_feedback.untrusted import shown
 
 DEFAULT_MAX_SCORE = 100.0  # the contract's total, when the rubric cannot be read
 
@@ -159,20 +160,20 @@ def locate(staging: Path) -> Located | None:
         return Located(directory, f"{names} ({_shown(directory, staging)})")
     for directory in directories:
         if any(p.suffix == ".ipynb" for p in directory.iterdir() if p.is_file()):
-            notebooks = ", ".join(sorted(p.name for p in directory.glob("*.ipynb")))
+            notebooks = ", ".join(sorted(shown(p.name) for p in directory.glob("*.ipynb")))
             return Located(directory, f"notebooks {notebooks} ({_shown(directory, staging)})")
     return None
 
 
 def _shown(directory: Path, staging: Path) -> str:
     relative = directory.relative_to(staging)
-    return "the top folder of the upload" if not relative.parts else f"folder {relative.as_posix()}/"
+    return "the top folder of the upload" if not relative.parts else f"folder {shown(relative.as_posix())}/"
 
 
 def _listing(staging: Path, limit: int = 20) -> str:
-    files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
-    shown = ", ".join(files[:limit]) + (f" and {len(files) - limit} more" if len(files) > limit else "")
-    return shown or "nothing"
+    files = sorted(shown(p.relative_to(staging).as_posix()) for p in staging.rglob("*") if p.is_file())
+    listed = ", ".join(files[:limit]) + (f" and {len(files) - limit} more" if len(files) > limit else "")
+    return listed or "nothing"
 
 
 def run_grader(path: Path, output: Path, *, source: Path, timeout: float,
@@ -195,7 +196,9 @@ def run_grader(path: Path, output: Path, *, source: Path, timeout: float,
             os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
         return None, f"the grader did not finish within {timeout:.0f} s"
-    log = f"$ {' '.join(command)}\nexit status {process.returncode}\n{stdout[-20_000:]}{stderr[-20_000:]}"
+    # Instructors read it in a terminal or a CI log: nothing in it may drive the terminal.
+    log = shown(f"$ {' '.join(command)}\nexit status {process.returncode}\n{stdout[-20_000:]}{stderr[-20_000:]}",
+                50_000, lines=True)
     if process.returncode != 0:
         return None, log
     try:

@@ -16,6 +16,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .untrusted import shown
+
 STATUSES = ("passed", "failed", "error", "timeout")
 # Every message is at most this long, and a whole result at most this big: the student's code
 # decides part of what a message says (docs/threat-model.md).
@@ -24,8 +26,9 @@ MAX_RESULT_BYTES = 512 * 1024
 
 
 def capped(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, saying so."""
-    return text if len(text) <= limit else text[: limit - 10] + " ... (cut)"
+    """``text`` made inert (``untrusted.shown``: line breaks kept) and cut to ``limit`` characters,
+    saying so."""
+    return shown(text, limit, lines=True)
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,14 @@ class CheckResult:
     case: GradientCase | None = None
     where: tuple[str, int] | None = None  # the student's file and line an error came from (named in ``error``)
 
+    def __post_init__(self) -> None:
+        # The boundary: whatever the student's code put in these, a reporter gets inert text.
+        self.ran, self.expected, self.got, self.error = (
+            capped(text, MAX_MESSAGE_CHARS) for text in (self.ran, self.expected, self.got, self.error))
+        if any(not (d.advice + d.where).isprintable() for d in self.diagnoses):
+            self.diagnoses = tuple(Diagnosis(d.key, shown(d.advice, MAX_MESSAGE_CHARS), shown(d.where),
+                                             d.observation) for d in self.diagnoses)
+
     @property
     def message(self) -> str:
         """The composed text a student reads (the contract's ``message``)."""
@@ -109,6 +120,10 @@ class SubmissionResult:
     problem_kinds: dict[str, str] = field(default_factory=dict)  # the same keys -> "missing", "syntax", ...
     isolation: str = ""
     execution_time: float = 0.0
+
+    def __post_init__(self) -> None:
+        # One line each: a line break in a problem can only come from a name the student chose.
+        self.problems = {key: shown(text, MAX_MESSAGE_CHARS) for key, text in self.problems.items()}
 
     @property
     def score(self) -> float:

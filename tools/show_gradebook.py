@@ -7,7 +7,10 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+from micrograd_feedback.untrusted import csv_value, shown
 
 
 def main(argv: list[str]) -> int:
@@ -17,7 +20,7 @@ def main(argv: list[str]) -> int:
     table = Table(title=f"grades ({path})", title_justify="left")
     table.add_column("part")
     for row in rows:
-        table.add_column(row["submission"], justify="right")
+        table.add_column(escape(shown(csv_value(row["submission"]))), justify="right")
     for part in parts:
         table.add_row(part, *(_short(row[part]) for row in rows))
     table.add_row("total", *(_short(row["total"]) or row["status"] for row in rows), style="bold")

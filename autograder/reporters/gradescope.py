@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from micrograd_feedback.result import SubmissionResult
+from micrograd_feedback.untrusted import markdown_block, markdown_text
 
 
 def render(result: SubmissionResult) -> str:
@@ -18,7 +19,8 @@ def render(result: SubmissionResult) -> str:
         failed = result.failed(part.id)
         lines = [f"{len(checks) - len(failed)} of {len(checks)} checks passed."]
         for check in failed[:3]:
-            lines += ["", f"**{part.id}: {check.name}** ({check.status})", "```", check.message, "```"]
+            lines += ["", f"**{markdown_text(f'{part.id}: {check.name}')}** ({check.status})",
+                      markdown_block(check.message, info="")]
         if len(failed) > 3:
             lines.append(f"\n... and {len(failed) - 3} more failed check(s).")
         tests.append({
@@ -29,7 +31,7 @@ def render(result: SubmissionResult) -> str:
             "output_format": "md",
             "visibility": part.visibility,
         })
-    problems = "\n".join(f"- {p}" for p in result.problems.values())
+    problems = "\n".join(f"- {markdown_text(p)}" for p in result.problems.values())
     results = {
         "score": result.score,
         "execution_time": result.execution_time,

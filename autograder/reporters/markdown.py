@@ -4,6 +4,7 @@ wrong in each, then the first failed check of each part that lost points, in ful
 from __future__ import annotations
 
 from micrograd_feedback.result import PartResult, SubmissionResult
+from micrograd_feedback.untrusted import markdown_block, markdown_code, markdown_text
 
 from .text import distinct_diagnoses
 
@@ -12,7 +13,7 @@ WITHHELD = "details withheld until grades are released"
 
 def render(result: SubmissionResult) -> str:
     lines = [f"## micrograd: {result.score:g} / {result.max_score:g} points", ""]
-    lines += [f"> {problem}" for problem in result.problems.values()]
+    lines += [f"> {markdown_text(problem)}" for problem in result.problems.values()]
     if result.problems:
         lines.append("")
     lines += ["| | part | points | what went wrong |", "|---|---|---:|---|"]
@@ -24,8 +25,8 @@ def render(result: SubmissionResult) -> str:
         if not failed or part.visibility != "visible":
             continue
         lines += ["", f"### {part.title}: {part.score:g} / {part.max_score:g}", "",
-                  f"{len(failed)} of {len(result.checks_of(part.id))} checks failed; the first, `{failed[0].name}`:",
-                  "", "```", failed[0].message, "```"]
+                  f"{len(failed)} of {len(result.checks_of(part.id))} checks failed; the first, "
+                  f"{markdown_code(failed[0].name)}:", "", markdown_block(failed[0].message, info="")]
     if result.isolation:
         lines += ["", f"<sub>isolation: {result.isolation}</sub>"]
     return "\n".join(lines) + "\n"
@@ -43,12 +44,11 @@ def _why(result: SubmissionResult, part: PartResult) -> str:
         return WITHHELD
     diagnoses = distinct_diagnoses(failed)
     if diagnoses:
-        return "; ".join(f"`{d.key}`: {d.advice}" for d in diagnoses[:2])
+        return "; ".join(f"{d.key}: {d.advice}" for d in diagnoses[:2])
     first = failed[0].message.splitlines()
     return first[-1] if first else failed[0].status
 
 
 def _cell(text: str) -> str:
-    """One table cell: no line breaks, no column separators, not too long."""
-    text = " ".join(text.split()).replace("|", "\\|")
-    return text if len(text) <= 300 else text[:297] + "..."
+    """One table cell: inert (no line break, column separator, HTML or link), not too long."""
+    return markdown_text(" ".join(text.split()), cap=300)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from micrograd_feedback.result import SubmissionResult
@@ -32,7 +33,7 @@ def render(result: SubmissionResult, color: bool = False) -> str:
             continue
         first = failed[0]
         console.print(f"\n[bold]{part.id}[/bold]: {len(failed)} check(s) failed; "
-                      f"the first one ({part.id}: {first.name}):")
+                      f"the first one ({escape(f'{part.id}: {first.name}')}):")
         console.print(_indent(first.message), markup=False)
         others = distinct_diagnoses(failed[1:], exclude=first.keys())
         for diagnosis in others:

@@ -37,6 +37,13 @@ class Limits:
     timeouts: int = 2  # after this many probes hung, the part's other probes are not run
 
 
+# An answer the trusted side cannot take as one (not JSON, nested without end, not the expected shape):
+# only the student's code, which shares the worker's process, can have written it.
+MALFORMED_MESSAGE = ("the process running your code sent back an answer the grader cannot read (does your code "
+                     "write to file descriptors it did not open, or replace the grader's functions?)")
+MALFORMED = {"type": "MalformedAnswer", "where": None, "message": MALFORMED_MESSAGE}
+
+
 class WorkerError(Exception):
     """The worker could not answer: the student's code raised, hung, or killed it."""
 
@@ -102,13 +109,12 @@ class Worker:
             self.close()  # a fresh worker for the next probe
             self._timeouts += error.status == "timeout"
             raise
-        if not isinstance(answer, dict):
-            raise WorkerError("error", {"type": "ProtocolError", "message": "malformed answer"})
+        if not isinstance(answer, dict) or answer.get("ok") and not isinstance(answer.get("observation"), dict):
+            self.close()
+            raise WorkerError("crashed", dict(MALFORMED))
         if not answer.get("ok"):
             raise WorkerError("error", _validated_error(answer.get("error")))
-        observation = answer.get("observation")
-        if not isinstance(observation, dict):
-            raise WorkerError("error", {"type": "ProtocolError", "message": "malformed observation"})
+        observation = answer["observation"]
         clean = _sanitised(observation)
         assert isinstance(clean, dict)
         return clean
@@ -150,11 +156,11 @@ class Worker:
         header = self._read(4, deadline)
         (length,) = struct.unpack(">I", header)
         if length > MAX_ANSWER_BYTES:
-            raise WorkerError("error", {"type": "ProtocolError", "message": "answer too large"})
+            raise WorkerError("crashed", dict(MALFORMED, message=MALFORMED_MESSAGE + " (larger than 1 MiB)"))
         try:
             return json.loads(self._read(length, deadline))
-        except (ValueError, UnicodeDecodeError):
-            raise WorkerError("error", {"type": "ProtocolError", "message": "malformed answer"}) from None
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested without end
+            raise WorkerError("crashed", dict(MALFORMED)) from None
 
     def _read(self, n: int, deadline: float) -> bytes:
         chunks, remaining = [], n

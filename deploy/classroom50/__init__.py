@@ -59,6 +59,8 @@ def release_body(graded: SubmissionResult | None, message: str) -> str:
     from autograder.reporters import markdown
 
     if graded is None:
-        return f"### micrograd: not graded\n\n{message}\n"
+        from micrograd_feedback.untrusted import markdown_text
+
+        return f"### micrograd: not graded\n\n{markdown_text(message, cap=5_000)}\n"
     note = f"Classroom 50 scores are in hundredths of a point ({SCALE} = 1 point)."
     return markdown.render(graded) + f"\n<sub>{note}</sub>\n"

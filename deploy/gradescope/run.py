@@ -22,6 +22,7 @@ from autograder.reporters import gradescope as reporter
 from deploy.gradescope.build import ASSIGNMENT_FILE
 from deploy.gradescope.results import failure_results, problems
 from deploy.intake import INTERNAL_ERROR, Graded, grade_upload, rubric_total, write_atomically
+from micrograd_feedback.untrusted import markdown_text
 
 # Gradescope's default per-submission limit is 10 minutes; finish well before
 # it so there is time left to write results.json.
@@ -36,7 +37,7 @@ def results_for(graded: Graded, started: float, assignment: str | None) -> dict[
                                max_score=rubric_total(assignment))
     results = json.loads(reporter.render(graded.result))
     results["execution_time"] = round(elapsed, 3)
-    found = f"Graded: {graded.located.description}."
+    found = f"Graded: {markdown_text(graded.located.description)}."  # output_format "md": names made inert
     results["output"] = f"{found}\n\n{results['output']}" if results.get("output") else found
     # For instructors (Gradescope shows extra_data in its API and exports, not to students).
     results["extra_data"] = {"isolation": graded.result.isolation, "assignment": assignment or "all"}
