@@ -78,6 +78,7 @@ c.HTMLExporter.extra_template_basedirs = [str(NBGRADER_TEMPLATES), str(TEMPLATES
 c.HTMLExporter.mathjax_url = NO_SCRIPT
 
 # --- Exporting (nbgrader export) -----------------------------------------------
-# The default CSV exporter writes grades.csv: one row per student and assignment.
-c.ExportApp.plugin_class = "nbgrader.plugins.export.CsvExportPlugin"
+# grades.csv: one row per student and assignment, nbgrader's columns and a `status`; a student nbgrader
+# could not autograde (or who submitted nothing) gets an empty score, never a 0 (autograder/nbgrader_export.py).
+c.ExportApp.plugin_class = "autograder.nbgrader_export.KitCsvExport"
 c.CsvExportPlugin.to = "grades.csv"

@@ -28,6 +28,7 @@ PROBLEM_LABELS = {
     "kit-import": "{module}.py imports the course's own code",
     "autodiff-import": "{module}.py imports an autodiff library",
     "files-not-read": "some files not read",
+    "notebook-changed": "the notebook's grading cells or IPython commands (see its result)",
 }
 
 

@@ -31,6 +31,8 @@ work as after a plain autograde.  docs/nbgrader.md.
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import shutil
 import subprocess
@@ -40,9 +42,32 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from micrograd_feedback.untrusted import shown
+
 from .notebooks import extract_modules, submitted_notebooks
 
 CACHE = ".kit-grades"
+NOT_AUTOGRADED = "not-autograded.json"  # student -> nbgrader's reason, for the export (nbgrader_export.py)
+
+
+class ConversionFailures(logging.Handler):
+    """nbgrader's converter logs a submission it could not autograde (its traceback) and goes on;
+    this keeps student -> the traceback's last line, nbgrader's reason."""
+
+    STARTS = "There was an error processing assignment: %s"
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.reasons: dict[str, str] = {}
+        self._student: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg == self.STARTS and record.args:
+            self._student = Path(str(record.args[0] if isinstance(record.args, tuple) else record.args)).parent.name
+        elif self._student is not None and str(record.msg).startswith("Traceback"):
+            lines = [line for line in str(record.msg).splitlines() if line.strip()]
+            self.reasons[self._student] = lines[-1].strip() if lines else "nbgrader failed"
+            self._student = None
 
 
 @dataclass
@@ -159,7 +184,7 @@ def run_nbgrader(course: Path, assignment: str, students: list[str], arrivals: A
     config.Autograde.autograde_preprocessors = [KitGrades if step is Execute else step for step in steps]
     config.KitGrades.arrivals, config.KitGrades.course = arrivals, str(course)
     config.CourseDirectory.root = str(course)
-    failed = 0
+    failures = ConversionFailures()
     previous = Path.cwd()
     os.chdir(course)  # nbgrader resolves the course's relative paths from here, as its CLI does
     try:
@@ -171,6 +196,7 @@ def run_nbgrader(course: Path, assignment: str, students: list[str], arrivals: A
             app = Autograde(coursedir=coursedir, config=config)
             app.force = True
             app.create_student = bool(config.Autograde.get("create_student", True))
+            app.log.addHandler(failures)
             try:
                 with warnings.catch_warnings():
                     # nbgrader's gradebook code warns about every submission under SQLAlchemy 2 (its own
@@ -178,10 +204,47 @@ def run_nbgrader(course: Path, assignment: str, students: list[str], arrivals: A
                     warnings.filterwarnings("ignore", message=".* not in session, add operation along")
                     app.start()
             except Exception as error:  # noqa: BLE001 - nbgrader said why in its log; the others go on
-                print(f"nbgrader-autograde: {student}: {error}", file=sys.stderr)
-                failed += 1
+                if student != "*":
+                    failures.reasons.setdefault(student, f"{type(error).__name__}: {error}")
+            finally:
+                app.log.removeHandler(failures)
     finally:
         os.chdir(previous)
-    print(f"nbgrader-autograde: {len(students) - failed} of {len(students)} {assignment} submissions in the "
+    # nbgrader removes what it could not autograde: the folder is the truth, its log the reason.
+    failed = {student: failures.reasons.get(student, "nbgrader did not autograde it (see its log above)")
+              + tampering(course / "submitted" / student / assignment)
+              for student in students if not (course / "autograded" / student / assignment).is_dir()}
+    record_not_autograded(course, assignment, students, failed)
+    print(f"nbgrader-autograde: {len(students) - len(failed)} of {len(students)} {assignment} submissions in the "
           f"gradebook", file=sys.stderr)
+    for student, why in sorted(failed.items()):
+        print(f"nbgrader-autograde: {shown(student)} is not in the gradebook: nbgrader could not autograde it: "
+              f"{shown(why, 300)}", file=sys.stderr)
+    if failed:
+        print("nbgrader-autograde: `make export` leaves their scores empty (not 0); fix the notebook (nbgrader "
+              "restores the course's cells only when their metadata is intact) or grade it with "
+              "`python -m autograder grade`", file=sys.stderr)
     return 1 if failed else 0
+
+
+def tampering(folder: Path) -> str:
+    """What the student changed in the course's cells (often why nbgrader failed), as a clause."""
+    from .notebook_integrity import findings
+    from .rubric import load_rubric
+
+    documents = [path.read_bytes() for path in sorted(folder.glob("*.ipynb")) if path.is_file()]
+    changed, _ = findings(documents, load_rubric())
+    return f" (the notebook's grading cells were changed: {'; '.join(changed)})" if changed else ""
+
+
+def record_not_autograded(course: Path, assignment: str, students: list[str], failed: dict[str, str]) -> None:
+    """Keep, per assignment, who could not be autograded and why (this run's students updated)."""
+    path = course / CACHE / assignment / NOT_AUTOGRADED
+    try:
+        known = json.loads(path.read_text())
+    except (OSError, ValueError):
+        known = {}
+    known = {s: why for s, why in (known if isinstance(known, dict) else {}).items() if s not in students}
+    known.update(failed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(known, indent=2, sort_keys=True) + "\n")

@@ -36,8 +36,10 @@ MAX_NOTEBOOKS = 20
 MAX_PROBLEM_CHARS = 1_500
 PACKAGE = "micrograd_skeleton"
 FILES_NOTE = "files"  # the key of ``problems`` that lists what was not read
+NOTEBOOK_NOTE = "notebook"  # the key of ``problems`` that says what changed in the course's cells
 # What kind of problem stopped a module being graded (the class report groups by these).
-PROBLEM_KINDS = ("missing", "refused", "undecodable", "syntax", "kit-import", "autodiff-import", "files-not-read")
+PROBLEM_KINDS = ("missing", "refused", "undecodable", "syntax", "kit-import", "autodiff-import", "files-not-read",
+                 "notebook-changed")
 
 
 class UnusableSubmission(Exception):
@@ -115,10 +117,10 @@ def load_submission(path: Path) -> Submission:
                 "work you are asked to do, so the parts it holds get no credit"
             )
             submission.kinds[name] = "autodiff-import"
-    notes = refused.get(FILES_NOTE)
-    if notes:
-        submission.problems[FILES_NOTE] = notes
-        submission.kinds[FILES_NOTE] = "files-not-read"
+    for key, kind in ((FILES_NOTE, "files-not-read"), (NOTEBOOK_NOTE, "notebook-changed")):
+        if refused.get(key):
+            submission.problems[key] = refused[key]
+            submission.kinds[key] = kind
     # The boundary: names in these are the student's (files, folders, archive members).
     submission.problems = {key: inert(text, MAX_PROBLEM_CHARS) for key, text in submission.problems.items()}
     return submission
@@ -164,7 +166,7 @@ def _gather(path: Path) -> tuple[dict[str, bytes | str], dict[str, str]]:
                 except RefusedFile as error:
                     refused[module] = f"{module}.py was not read: {error}"
     elif notebooks:
-        raw, notes = _notebook_sources(tree, notebooks, notes)
+        raw, notes, refused[NOTEBOOK_NOTE] = _notebook_sources(tree, notebooks, notes)
     if notes:
         shown = "; ".join(note if len(note) <= 200 else note[:197] + "..." for note in notes[:10])
         refused[FILES_NOTE] = "Not read: " + shown + (f"; and {len(notes) - 10} more" if len(notes) > 10 else "")
@@ -174,7 +176,8 @@ def _gather(path: Path) -> tuple[dict[str, bytes | str], dict[str, str]]:
 def _single_file(path: Path) -> tuple[dict[str, bytes | str], dict[str, str]]:
     if path.suffix == ".ipynb":
         tree = files.Tree(path.parent, files={PurePosixPath(path.name): 0})
-        return _notebook_sources(tree, [PurePosixPath(path.name)], [])[0], {}
+        raw, _, changed = _notebook_sources(tree, [PurePosixPath(path.name)], [])
+        return raw, {NOTEBOOK_NOTE: changed}
     if path.suffix == ".py" and path.stem in MODULES:
         try:
             return {path.stem: files.read_path(path, MAX_SOURCE_BYTES)}, {}
@@ -199,8 +202,13 @@ def find_package_dir(tree: files.Tree) -> PurePosixPath | None:
     return None
 
 
-def _notebook_sources(tree: files.Tree, paths: list[PurePosixPath], notes: list[str]) -> tuple[dict, list[str]]:
+def _notebook_sources(tree: files.Tree, paths: list[PurePosixPath],
+                      notes: list[str]) -> tuple[dict, list[str], str]:
+    """The modules the notebooks' cells make up, what was not read, and what changed in the course's cells."""
     from micrograd_feedback.cells import modules_from_documents  # only needed for notebook submissions
+
+    from .notebook_integrity import summary
+    from .rubric import load_rubric
 
     notes = list(notes)
     documents = []
@@ -211,7 +219,7 @@ def _notebook_sources(tree: files.Tree, paths: list[PurePosixPath], notes: list[
             notes.append(str(error))
     if len(paths) > MAX_NOTEBOOKS:
         notes.append(f"only the first {MAX_NOTEBOOKS} notebooks were read")
-    return modules_from_documents(documents), notes
+    return modules_from_documents(documents), notes, summary(documents, load_rubric())
 
 
 # ----------------------------------------------------------------------------

@@ -279,7 +279,10 @@ def test_feedback_shows_diagnosis_not_hidden_tests(course):
 def test_export_writes_a_csv_row_per_submission(course):
     with open(course["dir"] / "grades.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    scores = {(r["assignment"], r["student_id"]): float(r["raw_score"]) for r in rows}
+    scores = {(r["assignment"], r["student_id"]): float(r["raw_score"]) for r in rows if r["status"] == "graded"}
+    # no submission is an empty score, never a 0 the LMS would take (autograder/nbgrader_export.py)
+    assert {r["score"] for r in rows if r["status"] == "no submission"} == {""}
+    assert all(r["status"] in ("graded", "no submission") for r in rows)
     for key, grades in course["grades"].items():
         assignment, student = key.split("/")
         assert scores[(assignment, student)] == pytest.approx(sum(grades.values()))
@@ -423,7 +426,8 @@ def test_fast_path_formgrader_feedback_and_export_work(course, fast_course):
     assert "backward-not-underscore" in page and "report(" not in page
     nbgrader(fast_course["dir"], "export", "--to", str(fast_course["dir"] / "grades.csv"))
     with open(fast_course["dir"] / "grades.csv") as f:
-        rows = {(r["assignment"], r["student_id"]): float(r["score"]) for r in csv.DictReader(f)}
+        rows = {(r["assignment"], r["student_id"]): float(r["score"]) for r in csv.DictReader(f)
+                if r["status"] == "graded"}
     for key, part_scores in course["grades"].items():
         assignment, student = key.split("/")
         assert rows[(assignment, student)] == pytest.approx(sum(part_scores.values()))
