@@ -81,12 +81,15 @@ FIXTURES = {
     "escape_sequences": ("reference", {"zero": ("add", "mul"), "full": NN + TRAIN}),
     "extra_files": ("buggy", {"full": NN + TRAIN}),
     "combined": ("reference", {"zero": ("tanh",), "full": NN + TRAIN}),
+    "number_tricks": ("reference", {"full": ("add", "mul") + NN + TRAIN}),
+    "after_the_answer": ("buggy", {"zero": ("relu",), "full": NN + TRAIN}),
+    "resource_abuse": ("reference", {"full": ("add", "mul") + NN + TRAIN}),
     "empty_folder": ("empty", {"zero": ENGINE + NN + TRAIN}),
     "empty_files": ("empty", {"zero": ENGINE + NN + TRAIN}),
 }
 COMBINED = ("loop_in_method", "processes_and_threads", "flood_output", "forged_results", "kill_parent", "monkeypatching")
 # Safe to run at every isolation level, also as root without any namespace.
-FALLBACK = ("processes_and_threads", "kill_parent")
+FALLBACK = ("processes_and_threads", "kill_parent", "number_tricks", "after_the_answer", "resource_abuse")
 
 
 # ----------------------------------------------------------------------------
@@ -221,6 +224,7 @@ def result_of(outcome: dict) -> dict:
     for test in result["tests"]:
         assert test["status"] in ("passed", "failed", "error", "timeout")
         assert len(test["message"]) < 4000
+        assert "internal grader error" not in test["message"], test  # the submission's doing is never the grader's
     return result
 
 
@@ -322,3 +326,25 @@ def test_a_killed_parent_does_not_kill_the_grader(graded):
     outcome = graded["kill_parent@auto"]
     assert outcome["returncode"] == 0
     assert result_of(outcome)["score"] > 0
+
+
+def test_code_after_the_answer_reaches_no_other_part_or_submission(tmp_path):
+    """Threads, atexit, __del__, signal handlers and a daemon forge answers and files after each answer: the
+    honest classmate graded next by the same grader gets full marks, nothing forged lands, nothing survives."""
+    marker = f"hostile{uuid.uuid4().hex[:12]}"
+    source = tmp_path / "class"
+    build(source / "a_hostile", "after_the_answer", marker)
+    build(source / "b_honest", "reference", marker)
+    out = tmp_path / "out"
+    env = {**os.environ, "MICROGRAD_GRADER_SECRET": SECRET}
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade-batch", str(source), "--out", str(out),
+                           "--jobs", "1"], cwd=tmp_path, env=env, capture_output=True, timeout=300)
+    time.sleep(0.2)
+    assert done.returncode == 0, done.stderr[-2000:]
+    honest = json.loads((out / "b_honest" / "result.json").read_text())
+    assert honest["score"] == honest["max_score"]
+    hostile = json.loads((out / "a_hostile" / "result.json").read_text())
+    assert hostile["parts"]["relu"]["score"] == 0
+    assert not list(out.rglob(f"forged-{marker}*")) and not list(tmp_path.glob(f"forged-{marker}*"))
+    assert "forged" not in json.dumps([honest, hostile])
+    assert not survivors(marker)
