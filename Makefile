@@ -46,7 +46,7 @@ clean:
 
 ## Grading platforms (docs/gradescope.md, docs/prairielearn.md, docs/classroom.md).  ASSIGNMENT=value_engine
 ## (or neural_net) grades that assignment of the rubric only.
-.PHONY: bundle gradescope prairielearn classroom50 github-template
+.PHONY: bundle gradescope prairielearn classroom50 github-template github-grader
 
 ## bundle: the private grader bundle a CI fetches and verifies (prints its sha256)
 bundle: $(SETUP)
@@ -65,11 +65,20 @@ prairielearn: $(SETUP)
 classroom50: $(SETUP)
 	@$(PYTHON) -m deploy.classroom50 build --out build/classroom50 $(if $(BUNDLE),--bundle $(BUNDLE))
 
-## github-template: the student template repository for plain GitHub Actions (and the bundle it pins)
+## github-template: the student template repository for plain GitHub Actions: public checks only
+## (CI_GRADE=1: also a grade job in every student's repository, pinned to the private bundle; opt-in)
 GITHUB_TEMPLATE ?= build/github-template
 github-template: $(SETUP)
 	@rm -rf $(GITHUB_TEMPLATE)
-	@$(PYTHON) -m deploy.github template --out $(GITHUB_TEMPLATE) $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT))
+	@$(PYTHON) -m deploy.github template --out $(GITHUB_TEMPLATE) $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) \
+	  $(if $(CI_GRADE),--ci-grade)
+
+## github-grader: the course repository's workflow that grades every student's repository at the deadline
+## and posts the grades back (DEADLINE=2026-12-18T23:59:00Z, ROSTER=roster.csv)
+GITHUB_GRADER ?= build/github-grader
+github-grader: $(SETUP)
+	@$(PYTHON) -m deploy.github course-workflow --out $(GITHUB_GRADER) --deadline $(DEADLINE) \
+	  $(if $(ROSTER),--roster $(ROSTER)) $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT))
 
 ## The nbgrader course in assignments/ (docs/nbgrader.md).  nbgrader runs from
 ## assignments/, with the venv first on PATH (it calls `alembic` for the gradebook).

@@ -153,7 +153,7 @@ def hostile_submission(tmp_path: Path) -> Path:
     """A student's repository: the template with the relu-bug engine that also attacks."""
     repository = tmp_path / "student-repo"
     sha = "0" * 64  # replaced by the caller's template
-    gh_template.write_template(repository, sha)
+    gh_template.write_template(repository, sha, ci_grade=True)
     engine = (ROOT / "examples/submissions/relu_bug/micrograd_skeleton/engine.py").read_text()
     future = "from __future__ import annotations\n"
     (repository / "micrograd_skeleton" / "engine.py").write_text(future + ATTACK + "\n" + engine.replace(future, "", 1))

@@ -255,7 +255,7 @@ def test_classroom50_results_agree_with_the_grader(tmp_path, example):
 # -- GitHub Actions ----------------------------------------------------------------------------
 
 def test_github_template_is_valid_and_holds_no_answers(tmp_path):
-    out = gh_template.write_template(tmp_path / "template", "0" * 64)
+    out = gh_template.write_template(tmp_path / "template", "0" * 64, ci_grade=True)
     workflow = yaml.safe_load((out / ".github/workflows/micrograd.yml").read_text())
     jobs = workflow["jobs"]
     assert set(jobs) == {"public-checks", "grade"}
