@@ -85,7 +85,7 @@ github-grader: $(SETUP)
 COURSE      ?= assignments
 ASSIGNMENTS := value_engine neural_net
 NBGRADER     = cd $(COURSE) && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" nbgrader
-.PHONY: notebooks release autograde autograde-fast feedback collect export lab student-lab student-wheel
+.PHONY: notebooks release autograde autograde-fast feedback collect roster export lab student-lab student-wheel
 
 ## notebooks: regenerate assignments/source/ from assignments/notebook_src/ and solutions/
 notebooks: $(SETUP)
@@ -94,7 +94,7 @@ notebooks: $(SETUP)
 ## release: the student version of every assignment, in assignments/release/ (refuses to lose edits made
 ## there since the last release; FORCE=1 discards them)
 release: $(SETUP)
-	@$(PYTHON) tools/course.py release $(if $(FORCE),--force)
+	@$(PYTHON) tools/course.py release --course $(COURSE) $(if $(FORCE),--force)
 
 ## autograde: grade assignments/submitted/<student>/<assignment>/ into the gradebook
 autograde: $(SETUP)
@@ -120,10 +120,20 @@ feedback: $(SETUP)
 	    for f in $(COURSE)/feedback/*/$$a/*.html; do echo "feedback: $$f"; done; fi; \
 	done
 
-## collect: submissions handed in elsewhere (FROM=dir of <student>/<assignment>.ipynb) into submitted/,
-## each with nbgrader's timestamp.txt (for late penalties)
+## collect: an LMS download (FROM=folder or .zip: per-student folders, Moodle's or Canvas's names;
+## ASSIGNMENT= when its notebooks are renamed) into submitted/, with nbgrader's timestamp.txt; a newer
+## hand-in replaces the older (archived in submitted-archive/), an unchanged one is left alone
 collect: $(SETUP)
-	@$(PYTHON) tools/course.py collect $(FROM) --course $(COURSE)
+	@$(PYTHON) tools/collect.py $(FROM) --course $(COURSE) $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT))
+
+## roster: the class list (FILE=roster.csv: id,first_name,last_name,email[,lms_user_id,sis_user_id,section])
+## into nbgrader's gradebook (names in formgrader and the export) and the course (the class report's names)
+roster: $(SETUP)
+	@test -n "$(FILE)" || { echo "roster: give the class list, e.g. make roster FILE=roster.csv" >&2; exit 2; }
+	@$(PYTHON) -c "import sys; from autograder.roster import read_roster; read_roster(sys.argv[1])" $(FILE)
+	@$(NBGRADER) db student import $(abspath $(FILE)) --log-level=WARN
+	@cp $(FILE) $(COURSE)/roster.csv
+	@echo "roster: $$(($$(wc -l < $(FILE)) - 1)) students in $(COURSE)/gradebook.db and $(COURSE)/roster.csv"
 
 ## export: every grade in the gradebook as assignments/grades.csv
 export: $(SETUP)

@@ -3,21 +3,14 @@
 # nbgrader reads this file from the directory it runs in, so run every
 # nbgrader command from assignments/ (the Makefile targets do).  See
 # docs/nbgrader.md for the instructor workflow.
+import warnings
 from pathlib import Path
 
-import nbgrader
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbformat.warnings import MissingIDFieldWarning
 from nbgrader.preprocessors import GetGrades
 
-from autograder.nbgrader_feedback import (
-    NO_SCRIPT,
-    TEMPLATES,
-    HiddenTestsRemoved,
-    MathAsSVG,
-    quiet_hidden_check_checksums,
-)
-
-NBGRADER_TEMPLATES = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
+from autograder.nbgrader_feedback import FeedbackPage, HiddenTestsRemoved, MathAsSVG, quiet_hidden_check_checksums
 
 c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
 
@@ -28,6 +21,11 @@ c.CourseDirectory.course_id = "micrograd"
 # source/, release/, submitted/, autograded/, feedback/ and gradebook.db
 # always land next to this file.
 c.CourseDirectory.root = str(Path(__file__).resolve().parent)
+# The exchange (nbgrader's release/fetch/submit/collect between instructor and students on one
+# machine or JupyterHub) lives in the course folder, so formgrader finds it; `make release` puts each
+# release there, and formgrader shows the assignments as released.  A JupyterHub course sets the
+# shared exchange folder here instead.
+c.Exchange.root = str(Path(__file__).resolve().parent / "exchange")
 # Files never copied into a release or a submission.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".DS_Store"]
 # Anyone with a submitted/<student>/ folder is graded: no student roster to keep.
@@ -54,6 +52,13 @@ c.Execute.timeout = 300
 # Check cells hold hidden tests, so nbgrader warns that each one's checksum "has changed" on every
 # submission (jupyter/nbgrader#1961); autograde restores them anyway.  Only those warnings are dropped.
 quiet_hidden_check_checksums()
+# Quiet logs: each kernel would warn "Kernel is running over TCP without encryption" (it runs on
+# this machine, for this command only), nbgrader's gradebook code makes SQLAlchemy 2 warn about
+# its own cascades on every submission, and nbformat about notebooks saved without cell ids:
+# none of it is news for an instructor.
+c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]
+warnings.filterwarnings("ignore", message=".* not in session, add operation along")
+warnings.filterwarnings("ignore", category=MissingIDFieldWarning)  # nbformat adds the ids a notebook lacks
 # Interrupt (not kill) a cell that times out, so the cells after it still run.
 c.Execute.interrupt_on_timeout = True
 # nbgrader gives a test cell 0 points when it writes anything to stderr.
@@ -70,12 +75,10 @@ c.LimitOutput.max_traceback = 100
 # tests included.  Removing them shows students the diagnosis each check cell
 # printed (with the picture of a wrong gradient), and its score, but not the
 # hidden test code.  The course's page names each check by its part, and its
-# math is drawn at generation time: it loads nothing from the network.
+# math is drawn at generation time: it loads nothing from the network.  The page
+# is generate_feedback's exporter only: formgrader keeps its own template.
 c.GenerateFeedback.preprocessors = [GetGrades, HiddenTestsRemoved, MathAsSVG, CSSHTMLHeaderPreprocessor]
-c.HTMLExporter.template_name = "micrograd_feedback"
-c.HTMLExporter.template_file = "page.html.j2"
-c.HTMLExporter.extra_template_basedirs = [str(NBGRADER_TEMPLATES), str(TEMPLATES)]
-c.HTMLExporter.mathjax_url = NO_SCRIPT
+FeedbackPage.configure(c)
 
 # --- Exporting (nbgrader export) -----------------------------------------------
 # grades.csv: one row per student and assignment, nbgrader's columns and a `status`; a student nbgrader

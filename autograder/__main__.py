@@ -25,7 +25,10 @@ def main(argv: list[str] | None = None) -> int:
     many.add_argument("--out", type=Path, required=True, help="where results, feedback and the gradebook go")
     many.add_argument("--jobs", type=int, default=None, help="parallel graders (default: the number of cores)")
     many.add_argument("--force", action="store_true", help="grade again what is already graded")
-    many.add_argument("--assignment", help="grade one assignment of the rubric only (value_engine, neural_net)")
+    many.add_argument("--assignment", help="grade one assignment of the rubric only (value_engine, neural_net); "
+                      "default: the one every submission is a notebook of, else all (all: every part)")
+    many.add_argument("--roster", type=Path, help="CSV with id,first_name,last_name,email[,...]: names each student "
+                      "(id = their folder's name) in the reports, and lists who handed in nothing")
     many.add_argument("--scheduler", metavar="ADDRESS",
                       help="grade on a Dask cluster (tcp://host:8786), or on local:N, a local cluster of N workers")
     fast = commands.add_parser("nbgrader-autograde",
@@ -39,17 +42,24 @@ def main(argv: list[str] | None = None) -> int:
         from .nbgrader_fast import autograde
 
         return autograde(args.course, args.assignment, args.student, args.jobs)
+    whole = getattr(args, "assignment", None) == "all"
     try:
-        rubric = _rubric(args.assignment)
+        rubric = _rubric(None if whole else args.assignment)
     except ValueError as error:
         print(f"autograder: {error}", file=sys.stderr)
         return 2
     if args.command == "grade":
         return _grade(args, rubric)
     from .batch import grade_batch
+    from .roster import RosterError, read_roster
 
+    try:
+        roster = read_roster(args.roster) if args.roster else None
+    except RosterError as error:
+        print(f"autograder: {error}", file=sys.stderr)
+        return 2
     return grade_batch(args.dir, args.out, jobs=args.jobs, force=args.force, rubric=rubric,
-                       scheduler=args.scheduler)
+                       scheduler=args.scheduler, whole=whole, roster=roster)
 
 
 def _rubric(assignment: str | None):

@@ -1,8 +1,9 @@
 """Grade a whole class: ``python -m autograder grade-batch DIR --out OUTDIR [--jobs N] [--force]``.
 
 Every subdirectory of DIR is one submission.  For each, OUTDIR/<name>/ gets
-``result.json`` (the contract's JSON) and ``feedback.md`` (with a picture of
-the expression graph for a wrong gradient); OUTDIR gets ``gradebook.csv`` and
+``result.json`` (the contract's JSON), ``feedback.md`` (with a picture of
+the expression graph for a wrong gradient) and the same as a self-contained page,
+``feedback.html``; OUTDIR gets ``gradebook.csv`` and
 ``summary.md`` (per-part mean and pass rate, most frequent diagnoses).
 
 Speed: the parent imports the grader, pytest, the checks (and whatever they
@@ -51,14 +52,19 @@ from .staging import remove_stale
 
 SUBMISSION_TIMEOUT = 300.0  # seconds; far above the sandbox's own per-submission budget
 RESULT, FEEDBACK, ERROR, STAMP = "result.json", "feedback.md", "error.txt", "graded-from.json"
+FEEDBACK_PAGE = "feedback.html"
 REPORT = "class-report.html"
 
 
 def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None = None, force: bool = False,
-                rubric: Rubric | None = None, scheduler: str | None = None) -> int:
+                rubric: Rubric | None = None, scheduler: str | None = None, whole: bool = False,
+                roster: dict | None = None) -> int:
     """Grade every subdirectory of ``dir`` into ``out``; 0 when every submission was graded.
 
-    ``scheduler``: grade on a Dask cluster (``autograder/cluster.py``) instead of ``jobs`` local graders."""
+    ``scheduler``: grade on a Dask cluster (``autograder/cluster.py``) instead of ``jobs`` local graders.
+    Without an assignment's rubric, a class whose every submission is one assignment's notebook is graded
+    on that assignment only (``class_rubric``), unless ``whole``.  ``roster`` (``roster.read_roster``) names
+    each student in the reports and lists those who handed in nothing."""
     source, out = Path(dir), Path(out)
     rubric = rubric or load_rubric()
     if not source.is_dir():
@@ -77,7 +83,10 @@ def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None
             stale.unlink()
     if removed := remove_stale():
         print(f"removed {removed} staging folder(s) left by a grader that was killed", file=sys.stderr)
-    stamps = {s.name: stamp_of(s, rubric) for s in submissions}
+    loaded = {s.name: _loaded(s) for s in submissions}
+    if not rubric.assignment and not whole:
+        rubric = class_rubric(rubric, loaded)
+    stamps = {s.name: stamp_of(s, rubric, loaded[s.name]) for s in submissions}
     previous = {s.name: graded_stamp(out / s.name) for s in submissions}
     todo = [s for s in submissions if force or previous[s.name] != stamps[s.name]]
     changed = [s.name for s in todo if previous[s.name] is not None and not force]
@@ -100,7 +109,7 @@ def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None
                                     done=len(submissions) - len(todo))
         except KeyboardInterrupt:
             interrupted = True
-    write_reports(submissions, out, rubric)
+    write_reports(submissions, out, rubric, roster)
     if interrupted:
         left = sum(graded_stamp(out / s.name) != stamps[s.name] for s in todo)
         print(f"\ninterrupted: {len(todo) - left} graded in this run, {left} left; the same command resumes "
@@ -115,18 +124,41 @@ def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None
     return 1 if failures else 0
 
 
-def stamp_of(submission: Path, rubric: Rubric) -> dict[str, str]:
-    """What a result was graded from: the submission's content as graded, the rubric, the grader.
-
-    Resume keeps a result only while all three are the same: a student's changed file, an edited
-    rubric or check, or a new grader secret means grading again."""
+def _loaded(submission: Path):
+    """The submission as read now, or the exception that stops reading it."""
     from .submission import load_submission
 
     try:
-        loaded = load_submission(submission)
-        content = hashlib.sha256(json.dumps([loaded.digest, sorted(loaded.problems.items())]).encode()).hexdigest()
+        return load_submission(submission)
     except Exception as error:  # noqa: BLE001 - unreadable now: grade it again and let the grader say why
-        content = f"unreadable: {type(error).__name__}"
+        return error
+
+
+def class_rubric(rubric: Rubric, loaded: dict) -> Rubric:
+    """The rubric of the one assignment every submission is a notebook of, else ``rubric`` itself: a
+    class that handed in ``value_engine`` notebooks is never told about ``nn.py``."""
+    from .submission import Submission
+
+    found = {s.assignment if isinstance(s, Submission) and s.places else None for s in loaded.values()}
+    assignment = found.pop() if len(found) == 1 else None
+    if assignment is not None:
+        print(f"grading the assignment {assignment} only: every submission is its notebook "
+              "(--assignment all grades every part)", file=sys.stderr)
+        return rubric.for_assignment(assignment)
+    return rubric
+
+
+def stamp_of(submission: Path, rubric: Rubric, loaded=None) -> dict[str, str]:
+    """What a result was graded from: the submission's content as graded, the rubric, the grader.
+
+    Resume keeps a result only while all three are the same: a student's changed file, an edited
+    rubric or check, or a new grader secret means grading again.  ``loaded``: the submission as
+    ``_loaded`` read it already."""
+    loaded = _loaded(submission) if loaded is None else loaded
+    if isinstance(loaded, Exception):
+        content = f"unreadable: {type(loaded).__name__}"
+    else:
+        content = hashlib.sha256(json.dumps([loaded.digest, sorted(loaded.problems.items())]).encode()).hexdigest()
     return {"submission": content, "rubric": rubric_digest(rubric), "grader": grader_digest()}
 
 
@@ -436,6 +468,9 @@ def record(submission: Path, folder: Path, result: SubmissionResult) -> None:
     except Exception:  # noqa: BLE001 - feedback is a courtesy; the result must still land
         text = f"# Feedback for {markdown_text(submission.name)}\n\nScore: {result.score} / {result.max_score}\n"
     _write_atomic(folder / FEEDBACK, text)
+    with contextlib.suppress(Exception):  # the same feedback as a page to open in a browser (ditto)
+        page = feedback.render_html(text, folder, f"Feedback for {shown(submission.name)}")
+        _write_atomic(folder / FEEDBACK_PAGE, page)
     _write_atomic(folder / RESULT, json.dumps(result.to_json(), indent=2) + "\n")
 
 
@@ -461,20 +496,32 @@ def load_result(folder: Path) -> dict | None:
 # ----------------------------------------------------------------------------
 # Gradebook and summary
 # ----------------------------------------------------------------------------
-def write_reports(submissions: list[Path], out: Path, rubric: Rubric) -> None:
+def write_reports(submissions: list[Path], out: Path, rubric: Rubric, roster: dict | None = None) -> None:
     from micrograd_feedback.diagnosis.catalogue import generic
 
     parts = list(rubric.parts)
     results = {s.name: load_result(out / s.name) for s in submissions}
+    roster = roster or {}
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["submission", "status", *parts, "total", "max_score"])
-    for name, result in results.items():  # a folder's name never starts a formula (untrusted.csv_cell)
+    named = ["last_name", "first_name", "email"] if roster else []
+    writer.writerow(["submission", *named, "status", *parts, "total", "max_score"])
+
+    def names(student_id: str) -> list[str]:
+        student = roster.get(student_id)
+        return [student.last_name, student.first_name, student.email] if student else [""] * len(named)
+
+    for name, result in results.items():  # no cell ever starts a formula (untrusted.csv_cell)
         if result is None:
-            writer.writerow([csv_cell(name), "error", *[""] * len(parts), "", rubric.total])
+            row = [name, *names(name), "error", *[""] * len(parts), "", rubric.total]
         else:
             scores = [result["parts"].get(p, {}).get("score", "") for p in parts]
-            writer.writerow([csv_cell(name), "graded", *scores, result["score"], result["max_score"]])
+            row = [name, *names(name), "graded", *scores, result["score"], result["max_score"]]
+        writer.writerow([csv_cell(cell) for cell in row])
+    for student_id in roster:
+        if student_id not in results:
+            row = [student_id, *names(student_id), "no submission", *[""] * len(parts), "", rubric.total]
+            writer.writerow([csv_cell(cell) for cell in row])
     _write_atomic(out / "gradebook.csv", buffer.getvalue())
 
     graded = {n: r for n, r in results.items() if r is not None}
@@ -516,7 +563,7 @@ def write_reports(submissions: list[Path], out: Path, rubric: Rubric) -> None:
     _write_atomic(out / "summary.md", "\n".join(lines) + "\n")
     _write_atomic(out / REPORT, class_report.render(
         {n: SubmissionResult.from_json(r) if r is not None else None for n, r in results.items()},
-        {n: _failure_reason(out / n) for n in failed}, rubric))
+        {n: _failure_reason(out / n) for n in failed}, rubric, roster))
 
 
 def _failure_reason(folder: Path) -> str:

@@ -115,10 +115,41 @@ def heatmap_svg(counts: dict[tuple[str, str], int], parts: list[str], keys: list
     return _svg(figure)
 
 
-def render(results: dict[str, SubmissionResult | None], errors: dict[str, str], rubric: Rubric) -> str:
-    """The page, from every submission's result (None where the grader failed)."""
+SORT_SCRIPT = """
+// Sort a table by the clicked column (numbers by value, text alphabetically, empty cells last); click again
+// to reverse.
+document.querySelectorAll("table.sortable th").forEach((th, column) => {
+  th.addEventListener("click", () => {
+    const body = th.closest("table").tBodies[0];
+    const descending = th.dataset.order !== "descending";
+    th.closest("tr").querySelectorAll("th").forEach(other => delete other.dataset.order);
+    th.dataset.order = descending ? "descending" : "ascending";
+    const key = row => row.cells[column].dataset.value ?? row.cells[column].textContent;
+    const rows = [...body.rows].sort((a, b) => {
+      const x = key(a), y = key(b), numbers = x !== "" && y !== "" && !isNaN(x) && !isNaN(y);
+      if (x === "" || y === "") return (x === "") - (y === "");
+      const order = numbers ? Number(x) - Number(y) : x.localeCompare(y);
+      return descending ? -order : order;
+    });
+    body.append(...rows);
+  });
+});
+"""
+
+
+def _titled(svg: str, title: str) -> str:
+    """An inline SVG with a <title> (what a screen reader says, and the tooltip)."""
+    end = svg.find(">") + 1
+    return f"{svg[:end]}<title>{html.escape(title)}</title>{svg[end:]}" if end else svg
+
+
+def render(results: dict[str, SubmissionResult | None], errors: dict[str, str], rubric: Rubric,
+           roster: dict | None = None) -> str:
+    """The page, from every submission's result (None where the grader failed); ``roster`` (id -> Student)
+    names each student, and lists those who handed in nothing."""
     from micrograd_feedback.diagnosis.catalogue import generic
 
+    roster = roster or {}
     graded = {n: r for n, r in results.items() if r is not None}
     scores = [r.score for r in graded.values()]
     parts = list(rubric.parts)
@@ -135,29 +166,58 @@ def render(results: dict[str, SubmissionResult | None], errors: dict[str, str], 
         per_key.update({key for _, key in seen})
     keys = [key for key, _ in per_key.most_common(20)]
     attention = needs_attention(results, errors, rubric)
+    attention += [Attention(student_id, None, ("no submission",)) for student_id in roster or {}
+                  if student_id not in results]
 
     try:
-        histogram = histogram_svg(scores, rubric.total) if scores else "<p>No submission was graded.</p>"
-        heatmap = heatmap_svg(per_cell, parts, keys) if keys else "<p>No diagnosis in this class.</p>"
+        histogram = _titled(histogram_svg(scores, rubric.total), "Histogram of the class's scores") if scores \
+            else "<p>No submission was graded.</p>"
+        heatmap = _titled(heatmap_svg(per_cell, parts, keys), "How many submissions show each bug in each part") \
+            if keys else "<p>No diagnosis in this class.</p>"
     except ImportError:
         histogram = heatmap = "<p>Install matplotlib (<code>pip install -e '.[course]'</code>) for the charts.</p>"
 
     e = html.escape
+
+    def who(name: str) -> str:
+        student = roster.get(name)
+        return student.display if student is not None else shown(name)
+
+    def link(name: str) -> str:
+        if name not in results:  # on the roster, no submission: no feedback to open
+            return e(who(name))
+        return f'<a href="{e(html_href(name, "feedback.html"))}">{e(who(name))}</a>'
+
     mean = sum(scores) / len(scores) if scores else 0.0
     full = sum(s >= rubric.total - 1e-9 for s in scores)
     title = f"Class report{f' ({rubric.assignment})' if rubric.assignment else ''}"
     rows = []
     for item in attention:
-        link = f'<a href="{e(html_href(item.name, "feedback.md"))}">{e(shown(item.name))}</a>'
         score = "—" if item.score is None else f"{item.score:g}"
         why = e(shown("; ".join(item.reasons), 2_000))
-        rows.append(f"<tr><td>{link}</td><td class=n>{score}</td><td>{why}</td></tr>")
+        rows.append(f"<tr><td>{link(item.name)}</td><td class=n>{score}</td><td>{why}</td></tr>")
+    students = []
+    for name, mine in sorted(results.items(), key=lambda item: who(item[0]).casefold()):
+        if mine is None:
+            cells = [f"<td class=n data-value=''>{e('not graded')}</td>"] + ["<td class=n data-value=''></td>"] * \
+                len(parts) + [f"<td>{e(shown(errors.get(name, 'the grader failed'), 300))}</td>"]
+        else:
+            found = sorted({key for check in mine.failed() for key in check.keys()})
+            cells = [f"<td class=n data-value='{mine.score:g}'>{mine.score:g}</td>"]
+            cells += [f"<td class=n data-value='{mine.parts[p].score:g}'>{mine.parts[p].score:g}</td>"
+                      if p in mine.parts else "<td class=n data-value=''></td>" for p in parts]
+            cells.append(f"<td>{e(', '.join(found)) or '—'}</td>")
+        students.append(f"<tr><td>{link(name)}</td>{''.join(cells)}</tr>")
+    for student_id, student in roster.items():
+        if student_id not in results:
+            students.append(f"<tr><td>{e(student.display)}</td><td class=n data-value=''>no submission</td>"
+                            + "<td class=n data-value=''></td>" * len(parts) + "<td></td></tr>")
+    unknown = sorted(n for n in results if roster and n not in roster)
     bugs = []
     for key in keys:
         name, message = example[key]
         bugs.append(f"<tr><td><code>{e(key)}</code></td><td class=n>{per_key[key]}</td><td>{e(generic(key))}"
-                    f"</td><td><a href=\"{e(html_href(name, 'feedback.md'))}\">{e(shown(name))}</a>"
-                    f"<pre>{e(shown(message[:600], lines=True))}</pre></td></tr>")
+                    f"</td><td>{link(name)}<pre>{e(shown(message[:600], lines=True))}</pre></td></tr>")
     part_rows = []
     for part in parts:
         points = rubric.parts[part].points
@@ -166,31 +226,47 @@ def render(results: dict[str, SubmissionResult | None], errors: dict[str, str], 
         part_rows.append(f"<tr><td>{e(part)}</td><td class=n>{points:g}</td>"
                          f"<td class=n>{(sum(got) / len(got) if got else 0):.2f}</td>"
                          f"<td class=n>{(100 * passed / len(got) if got else 0):.0f} %</td></tr>")
+    headers = "".join(f"<th title='{e(rubric.parts[p].title)}'>{e(p)}</th>" for p in parts)
+    missing = [s for i, s in roster.items() if i not in results]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>
 <style>
-body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; padding: 0 1em; color: #222; }}
+body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 80em; padding: 0 1em; color: #222; }}
 table {{ border-collapse: collapse; margin: 1em 0; }}
+caption {{ text-align: left; font-weight: 600; padding: .3em 0; }}
 td, th {{ border-bottom: 1px solid #ddd; padding: .3em .6em; text-align: left; vertical-align: top; }}
 td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
-pre {{ white-space: pre-wrap; font-size: .8em; margin: .3em 0; max-width: 50em; }}
+table.sortable th {{ cursor: pointer; }}
+table.sortable th[data-order=ascending]::after {{ content: " ▲"; }}
+table.sortable th[data-order=descending]::after {{ content: " ▼"; }}
+pre {{ white-space: pre-wrap; overflow-wrap: anywhere; font-size: .8em; margin: .3em 0; max-width: 50em; }}
 svg {{ max-width: 100%; height: auto; }}
 </style></head><body>
 <h1>{e(title)}</h1>
 <p id="overview">{len(graded)} of {len(results)} submissions graded; mean {mean:.1f} / {rubric.total:g};
-full marks {full}; needing attention {len(attention)}.</p>
+full marks {full}; needing attention {len(attention)}{f"; no submission from {len(missing)} of the roster" if roster
+ else ""}{f"; {len(unknown)} not on the roster" if unknown else ""}.</p>
 <h2 id="histogram">Score distribution</h2>
 {histogram}
 <h2 id="needs-attention">Needs attention</h2>
-{"<table><tr><th>Submission</th><th>Score</th><th>Why</th></tr>" + "".join(rows) + "</table>" if rows
+{"<table><caption>Submissions with a zero, a timeout, an unreadable or missing file, or no grade</caption>"
+ "<tr><th>Student</th><th>Score</th><th>Why</th></tr>" + "".join(rows) + "</table>" if rows
  else "<p>Nobody: no zero, timeout, missing file or unreadable module.</p>"}
+<h2 id="students">Every student</h2>
+<table class="sortable" id="students-table"><caption>Every student's score and each part's (click a heading to sort);
+the name opens the student's feedback</caption>
+<thead><tr><th>Student</th><th>Score</th>{headers}<th>Diagnoses</th></tr></thead>
+<tbody>{"".join(students)}</tbody></table>
+{f"<p>Not on the roster: {e(', '.join(shown(n) for n in unknown))}.</p>" if unknown else ""}
 <h2 id="parts">Parts</h2>
-<table><tr><th>Part</th><th>Points</th><th>Mean</th><th>Full marks</th></tr>{"".join(part_rows)}</table>
+<table><caption>Each part: its points, the class's mean and how many have it all</caption>
+<tr><th>Part</th><th>Points</th><th>Mean</th><th>Full marks</th></tr>{"".join(part_rows)}</table>
 <h2 id="heatmap">Which bugs, in which part</h2>
 {heatmap}
 <h2 id="bugs">Most common bugs</h2>
-{"<table><tr><th>Diagnosis</th><th>Submissions</th><th>Meaning</th><th>One example</th></tr>" + "".join(bugs)
+{"<table><caption>The diagnoses seen most often, with one example each</caption>"
+ "<tr><th>Diagnosis</th><th>Submissions</th><th>Meaning</th><th>One example</th></tr>" + "".join(bugs)
  + "</table>" if bugs else "<p>None.</p>"}
+<script>{SORT_SCRIPT}</script>
 </body></html>
 """
-

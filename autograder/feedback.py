@@ -10,6 +10,7 @@ differs from the student's are marked in red with both values.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 from micrograd_feedback.probes import outputs_first
@@ -55,6 +56,38 @@ def render(name: str, result: SubmissionResult, folder: Path) -> str:
         lines += ["Every check passed. Well done!", ""]
     lines += ["---", f"Graded in isolation: {markdown_text(result.isolation or 'unknown')}", ""]
     return "\n".join(lines)
+
+
+PAGE_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 60em; padding: 0 1em; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; }
+td, th { border-bottom: 1px solid #ddd; padding: .3em .6em; text-align: left; }
+td:nth-child(n+2), th:nth-child(n+2) { text-align: right; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f6f8fa; padding: .8em; border-radius: 4px; }
+img { max-width: 100%; height: auto; }
+"""
+
+
+def render_html(markdown: str, folder: Path, title: str) -> str:
+    """The feedback as one self-contained HTML page (opens offline; long lines wrap): the Markdown
+    rendered with raw HTML off, so nothing in it is markup but the kit's own, and each picture it
+    names inlined."""
+    import base64
+    import html
+
+    from markdown_it import MarkdownIt
+
+    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
+
+    def inline(match: re.Match) -> str:
+        path = folder / html.unescape(match.group(1))
+        if path.parent != folder or path.suffix != ".svg" or not path.is_file():
+            return match.group(0)
+        return f'src="data:image/svg+xml;base64,{base64.b64encode(path.read_bytes()).decode()}"'
+
+    body = re.sub(r'src="(graph-[\w.-]+\.svg)"', inline, body)
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"<style>{PAGE_STYLE}</style></head><body>\n{body}</body></html>\n")
 
 
 def gradient_picture(check: CheckResult, path: Path) -> Path | None:

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -166,10 +167,24 @@ def grade_each(paths: Iterable[str | os.PathLike | Submission], done: Done, *, r
         raise RuntimeError(f"the hidden checks could not run (pytest exit status {code})")
 
 
+def _in_notebook(check: CheckResult, submission: Submission) -> CheckResult:
+    """``check`` with its place (``(engine.py, line 148)``) said as the student can find it (the cell)."""
+    if check.where is None:
+        return check
+    file, line = check.where
+    place = submission.place(file, line)
+    raw = f"({file}, line {line})"
+    if raw not in check.error or place == f"{file}, line {line}":
+        return check
+    return dataclasses.replace(check, error=check.error.replace(raw, f"({place})"))
+
+
 def build_result(rubric: Rubric, submission: Submission, checks: list[CheckResult], isolation: str,
                  seconds: float) -> SubmissionResult:
     """The rubric applied to the checks' outcomes."""
     parts, kept = {}, []
+    if submission.places:  # a notebook submission: each place in the notebook's terms
+        checks = [_in_notebook(c, submission) for c in checks]
     for part in rubric.parts.values():
         mine = [c for c in checks if c.part == part.id]
         if part.module in submission.problems:  # nothing of this part can pass, whatever a check did

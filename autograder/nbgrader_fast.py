@@ -47,6 +47,7 @@ from micrograd_feedback.untrusted import shown
 from .notebooks import extract_modules, submitted_notebooks
 
 CACHE = ".kit-grades"
+ROSTER = "roster.csv"  # the course's class list, as `make roster` keeps it
 NOT_AUTOGRADED = "not-autograded.json"  # student -> nbgrader's reason, for the export (nbgrader_export.py)
 
 
@@ -135,7 +136,6 @@ def autograde(course: Path, assignment: str, students: list[str] | None = None, 
     """Grade ``submitted/*/<assignment>`` with the kit and, as results come, run nbgrader's Autograde with
     ``KitGrades``."""
     from .batch import stamp_of
-    from .rubric import load_rubric
 
     course = course.resolve()
     cache = course / CACHE / assignment
@@ -145,13 +145,18 @@ def autograde(course: Path, assignment: str, students: list[str] | None = None, 
         print(f"nbgrader-autograde: no submissions of {assignment} under {course / 'submitted'}", file=sys.stderr)
         return 0
     # Its own process: grading starts (and warms up) while this one loads nbgrader and converts.
+    from .rubric import load_rubric
+
+    known = assignment in load_rubric().assignments  # graded as that assignment: its parts only
     batch = subprocess.Popen([sys.executable, "-m", "autograder", "grade-batch", str(sources), "--out", str(results),
+                              "--assignment", assignment if known else "all",
+                              *(["--roster", str(course / ROSTER)] if (course / ROSTER).is_file() else []),
                               *(["--jobs", str(jobs)] if jobs else [])])
     # nbgrader's converter, one notebook after another, is the slower of the two once grading runs:
     # it goes first for the cores (about 5 % sooner done for 20 notebooks on 2 cores).
     os.setpriority(os.PRIO_PROCESS, batch.pid, 5)
     try:
-        rubric = load_rubric()
+        rubric = load_rubric().for_assignment(assignment) if known else load_rubric()  # as the batch grades
         expected = {student: stamp_of(sources / student, rubric) for student in staged}
         status = run_nbgrader(course, assignment, staged, Arrivals(sources, results, expected, batch))
         batch.wait()

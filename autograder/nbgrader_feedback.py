@@ -1,10 +1,13 @@
 """The course's nbgrader feedback pages: named checks, math drawn in advance, nothing fetched.
 
-``assignments/nbgrader_config.py`` uses the template in
-``assignments/templates/micrograd_feedback/`` (nbgrader's feedback page, with
-each check named by its part) and ``MathAsSVG``, which turns the notebooks'
-``$...$`` and ``$$...$$`` into SVG pictures drawn by matplotlib's mathtext, so
-the page shows its formulas offline and loads no MathJax from a CDN.
+``assignments/nbgrader_config.py`` gives ``generate_feedback`` the exporter
+``FeedbackPage``: the template in ``assignments/templates/micrograd_feedback/``
+(nbgrader's feedback page, with each check named by its part), and
+``MathAsSVG``, which turns the notebooks' ``$...$`` and ``$$...$$`` into SVG
+pictures drawn by matplotlib's mathtext, so the page shows its formulas offline
+and loads no MathJax from a CDN.  Only ``generate_feedback`` uses it:
+formgrader renders submissions with its own ``HTMLExporter`` and template, which
+a global ``HTMLExporter`` setting would break ("TemplateNotFound").
 """
 
 from __future__ import annotations
@@ -15,11 +18,14 @@ import logging
 import re
 from pathlib import Path
 
+import nbgrader
+from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 from nbgrader.preprocessors import ClearHiddenTests
 from traitlets import Bool, List
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "assignments" / "templates"
+NBGRADER_TEMPLATES = Path(nbgrader.__path__[0]) / "server_extensions" / "formgrader" / "templates"
 NO_SCRIPT = "data:text/javascript,"  # the page's MathJax URL: loads nothing
 _MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.DOTALL)
 
@@ -37,6 +43,22 @@ def math_svg(tex: str) -> str | None:
     except (ValueError, RuntimeError):
         return None
     return buffer.getvalue()
+
+
+class FeedbackPage(HTMLExporter):
+    """The course's feedback page: ``generate_feedback``'s exporter only (``c.GenerateFeedback.exporter_class``).
+
+    nbgrader's ``GenerateFeedback`` configures ``HTMLExporter`` (its own template), which a subclass
+    inherits, and formgrader does the same for its page; so the course configures this class by
+    name, which wins over both, and leaves ``HTMLExporter`` to them (``configure``)."""
+
+    @staticmethod
+    def configure(config) -> None:
+        config.GenerateFeedback.exporter_class = FeedbackPage
+        config.FeedbackPage.template_name = "micrograd_feedback"
+        config.FeedbackPage.template_file = "page.html.j2"
+        config.FeedbackPage.extra_template_basedirs = [str(NBGRADER_TEMPLATES), str(TEMPLATES)]
+        config.FeedbackPage.mathjax_url = NO_SCRIPT
 
 
 class MathAsSVG(Preprocessor):

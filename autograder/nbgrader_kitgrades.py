@@ -41,7 +41,12 @@ class KitGrades(NbGraderPreprocessor):
         assert self.arrivals is not None, "nbgrader-autograde configures where the results come from"
         sources = self.arrivals.sources(student)  # what the batch graded, assembled from those notebooks
         result = self.arrivals.result(student)
+        ordinal = 0
         for cell in nb.cells:
+            if cell.cell_type == "code":
+                # numbered as a run top to bottom numbers them, so "Cell In[5]" in a report is the cell showing In [5]
+                ordinal += 1
+                cell.execution_count = ordinal
             grade = cell.metadata.get("nbgrader", {})
             part = str(grade.get("grade_id", "")).removeprefix("check_")
             is_check = cell.cell_type == "code" and grade.get("grade") and not grade.get("solution")

@@ -132,3 +132,12 @@ def _ipython_commands(cells: list[dict]) -> list[str]:
                 found.append(f"In[{ordinal}]: `{stripped[:60]}`")
                 break
     return found
+
+
+def assignment_of(documents: Sequence[bytes], rubric: Rubric) -> str | None:
+    """The one assignment whose check cells these notebooks hold (None: none, or several)."""
+    parts = {str(_nbgrader(c).get("grade_id", "")).removeprefix(CHECK_PREFIX)
+             for document in documents for c in (_cells(document) or [])}
+    found = {name for name, modules in rubric.assignments.items()
+             if any(p.module in modules for part_id, p in rubric.parts.items() if part_id in parts)}
+    return found.pop() if len(found) == 1 else None

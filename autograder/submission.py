@@ -60,6 +60,10 @@ class Submission:
     kinds: dict[str, str] = field(default_factory=dict)  # module (or FILES_NOTE) -> one of PROBLEM_KINDS
     autodiff: dict[str, list[str]] = field(default_factory=dict)  # module -> forbidden imports
     imports: set[str] = field(default_factory=set)  # modules the sources import (dotted names)
+    # A notebook submission: each module's line -> where the student wrote it ("value_engine.ipynb,
+    # Cell In[5], line 3"; None for the lines the grader adds), and the assignment its check cells are.
+    places: dict[str, list[str | None]] = field(default_factory=dict)
+    assignment: str | None = None
 
     @property
     def digest(self) -> str:
@@ -72,17 +76,25 @@ class Submission:
     def usable(self, module: str) -> bool:
         return module in self.sources and module not in self.problems
 
+    def place(self, file: str, line: int) -> str:
+        """Where ``file``'s ``line`` is, in the student's terms: the notebook cell for a notebook submission."""
+        lines = self.places.get(file.removesuffix(".py"))
+        found = lines[line - 1] if lines and 0 < line <= len(lines) else None
+        return found or f"{file}, line {line}"
+
 
 def load_submission(path: Path) -> Submission:
     """Read the submission at ``path`` (a folder, a module file, or a notebook)."""
     path = Path(path)
     if not path.exists():
         raise UnusableSubmission(f"{inert(path)} does not exist")
-    raw, refused = _gather(path)
+    raw, refused, notebook = _gather(path)
     submission = Submission(origin=path)
+    if notebook is not None:
+        submission.places, submission.assignment = notebook.places, notebook.assignment
     for name in MODULES:
         if name not in raw:
-            submission.problems[name] = refused.get(name) or f"{name}.py is missing: the parts it holds get no credit"
+            submission.problems[name] = refused.get(name) or _missing(name, notebook is not None)
             submission.kinds[name] = "refused" if name in refused else "missing"
             continue
         data = raw[name]
@@ -93,7 +105,7 @@ def load_submission(path: Path) -> Submission:
             submission.kinds[name] = "undecodable"
             continue
         submission.sources[name] = text
-        tree = _parsed(name, text)
+        tree = _parsed(name, text, submission.place)
         if isinstance(tree, str):
             submission.problems[name] = tree
             submission.kinds[name] = "syntax"
@@ -126,11 +138,22 @@ def load_submission(path: Path) -> Submission:
     return submission
 
 
+def _missing(module: str, notebooks: bool) -> str:
+    if not notebooks:
+        return f"{module}.py is missing: the parts it holds get no credit"
+    from micrograd_feedback.modules import DEFINED_IN
+
+    names = ", ".join(n for n, m in DEFINED_IN.items() if m == module and not n.startswith("_") and not n.isupper())
+    return (f"no cell of the notebooks defines {names} ({module}.py's code): the parts it holds get no credit "
+            "(an assignment's notebook alone is graded with --assignment)")
+
+
 # ----------------------------------------------------------------------------
 # Where the modules are
 # ----------------------------------------------------------------------------
-def _gather(path: Path) -> tuple[dict[str, bytes | str], dict[str, str]]:
-    """Module -> raw bytes (or notebook-extracted text), and module/FILES_NOTE -> why not read."""
+def _gather(path: Path) -> tuple[dict[str, bytes | str], dict[str, str], Notebooks | None]:
+    """Module -> raw bytes (or notebook-extracted text), module/FILES_NOTE -> why not read, and the
+    notebooks' view when the modules came from notebooks."""
     if path.is_dir():
         tree = files.scan(path)
     elif files.is_archive(path.name):
@@ -154,6 +177,7 @@ def _gather(path: Path) -> tuple[dict[str, bytes | str], dict[str, str]]:
                 notebooks = sorted(p for p in tree.files if p.suffix == ".ipynb")
     refused: dict[str, str] = {}
     raw: dict[str, bytes | str] = {}
+    notebook = None
     if package is not None:
         for module in MODULES:
             relative = package / f"{module}.py"
@@ -166,23 +190,24 @@ def _gather(path: Path) -> tuple[dict[str, bytes | str], dict[str, str]]:
                 except RefusedFile as error:
                     refused[module] = f"{module}.py was not read: {error}"
     elif notebooks:
-        raw, notes, refused[NOTEBOOK_NOTE] = _notebook_sources(tree, notebooks, notes)
+        notebook = read_notebooks(tree, notebooks)
+        raw, notes, refused[NOTEBOOK_NOTE] = dict(notebook.sources), notes + notebook.notes, notebook.changed
     if notes:
         shown = "; ".join(note if len(note) <= 200 else note[:197] + "..." for note in notes[:10])
         refused[FILES_NOTE] = "Not read: " + shown + (f"; and {len(notes) - 10} more" if len(notes) > 10 else "")
-    return raw, refused
+    return raw, refused, notebook
 
 
-def _single_file(path: Path) -> tuple[dict[str, bytes | str], dict[str, str]]:
+def _single_file(path: Path) -> tuple[dict[str, bytes | str], dict[str, str], Notebooks | None]:
     if path.suffix == ".ipynb":
-        tree = files.Tree(path.parent, files={PurePosixPath(path.name): 0})
-        raw, _, changed = _notebook_sources(tree, [PurePosixPath(path.name)], [])
-        return raw, {NOTEBOOK_NOTE: changed}
+        notebook = read_notebooks(files.Tree(path.parent, files={PurePosixPath(path.name): 0}),
+                                  [PurePosixPath(path.name)])
+        return dict(notebook.sources), {NOTEBOOK_NOTE: notebook.changed}, notebook
     if path.suffix == ".py" and path.stem in MODULES:
         try:
-            return {path.stem: files.read_path(path, MAX_SOURCE_BYTES)}, {}
+            return {path.stem: files.read_path(path, MAX_SOURCE_BYTES)}, {}, None
         except RefusedFile as error:
-            return {}, {path.stem: f"{path.stem}.py was not read: {error}"}
+            return {}, {path.stem: f"{path.stem}.py was not read: {error}"}, None
     raise UnusableSubmission(f"{inert(path)} is neither a folder, an archive, a notebook, nor engine.py/nn.py/train.py")
 
 
@@ -202,24 +227,45 @@ def find_package_dir(tree: files.Tree) -> PurePosixPath | None:
     return None
 
 
-def _notebook_sources(tree: files.Tree, paths: list[PurePosixPath],
-                      notes: list[str]) -> tuple[dict, list[str], str]:
-    """The modules the notebooks' cells make up, what was not read, and what changed in the course's cells."""
-    from micrograd_feedback.cells import modules_from_documents  # only needed for notebook submissions
+@dataclass
+class Notebooks:
+    """A notebook submission as the grader reads it: the modules its cells make up, where each of
+    their lines was written, which assignment its check cells are, and what changed in the course's cells."""
 
-    from .notebook_integrity import summary
+    sources: dict[str, str]
+    places: dict[str, list[str | None]]
+    assignment: str | None
+    changed: str
+    notes: list[str]
+
+
+def read_notebooks(tree: files.Tree, paths: list[PurePosixPath]) -> Notebooks:
+    """The one reader of notebook submissions (``grade``, ``grade-batch``, platforms)."""
+    from micrograd_feedback.cells import assemble, student_cells  # only needed for notebook submissions
+
+    from .notebook_integrity import assignment_of, summary
     from .rubric import load_rubric
 
-    notes = list(notes)
-    documents = []
+    notes, documents, cells, names = [], [], [], []
     for relative in paths[:MAX_NOTEBOOKS]:
         try:
-            documents.append(tree.read(relative, MAX_NOTEBOOK_BYTES))
+            document = tree.read(relative, MAX_NOTEBOOK_BYTES)
         except RefusedFile as error:
             notes.append(str(error))
+            continue
+        documents.append(document)
+        for ordinal, source, tag in student_cells(document):
+            cells.append((source, tag))
+            names.append((inert(relative.name), ordinal))
     if len(paths) > MAX_NOTEBOOKS:
         notes.append(f"only the first {MAX_NOTEBOOKS} notebooks were read")
-    return modules_from_documents(documents), notes, summary(documents, load_rubric())
+    assembled = assemble(cells)
+    places = {module: [None if origin is None else
+                       f"{names[origin[0]][0]}, Cell In[{names[origin[0]][1]}], line {origin[1]}"
+                       for origin in module_text.origins] for module, module_text in assembled.items()}
+    rubric = load_rubric()
+    return Notebooks({m: a.source for m, a in assembled.items()}, places, assignment_of(documents, rubric),
+                     summary(documents, rubric), notes)
 
 
 # ----------------------------------------------------------------------------
@@ -250,14 +296,16 @@ def decode_source(name: str, data: bytes) -> str:
                                 "save it as UTF-8") from None
 
 
-def _parsed(name: str, source: str) -> ast.Module | str:
+def _parsed(name: str, source: str, place=None) -> ast.Module | str:
     """The syntax tree, or what keeps the module from being imported (parsed once, then
-    compiled from the tree: some errors, e.g. ``return`` outside a function, show only then)."""
+    compiled from the tree: some errors, e.g. ``return`` outside a function, show only then).
+    ``place(file, line)`` says where a line is in the student's terms (a notebook cell)."""
     try:
         tree = ast.parse(source, f"{name}.py")
         compile(tree, f"{name}.py", "exec", dont_inherit=True)
     except SyntaxError as error:
-        where = f"{name}.py, line {error.lineno}" if error.lineno else f"{name}.py"
+        where = (place or (lambda f, n: f"{f}, line {n}"))(f"{name}.py", error.lineno) if error.lineno \
+            else f"{name}.py"
         return f"{name}.py cannot be imported: {type(error).__name__} at {where}: {error.msg}"
     except (RecursionError, MemoryError):
         return f"{name}.py cannot be imported: it is nested too deeply for Python to compile"

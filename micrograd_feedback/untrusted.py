@@ -48,15 +48,18 @@ def _escape(ch: str) -> str:
 
 
 # -- Markdown -------------------------------------------------------------------------------
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!~&])")
+# code, emphasis, links, images, HTML, headings, table cells, entities, URLs (GFM autolinks), and an
+# underscore where it could open or close emphasis (not inside a word: micrograd_skeleton stays as it is)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>#|!&:~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 _MARKDOWN_LINE_START = re.compile(r"^(\s*|\s*\d+)([-+=.)])")  # a list item or a setext underline
 
 
 def markdown_text(text: object, cap: int = 2_000) -> str:
-    """One line of inert Markdown: no heading, list, emphasis, link, image, table cell or HTML.
+    """One line of inert Markdown: no heading, list, link, image, code, table cell or HTML.
 
-    Every punctuation character Markdown gives a meaning is backslash-escaped (CommonMark
-    renders ``\\<`` as ``<``), so the reader sees the text as it was."""
+    Every punctuation character that could start one is backslash-escaped (CommonMark renders
+    ``\\<`` as ``<``), so the reader sees the text as it was; an underscore inside a word
+    (``micrograd_skeleton``) is text already and stays as it is."""
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", shown(text, cap).replace("\n", " "))
     return _MARKDOWN_LINE_START.sub(r"\1\\\2", text)
 

@@ -25,6 +25,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from autograder.class_report import SORT_SCRIPT
 from autograder.grade import grade_result
 from autograder.reporters import REPORTERS
 from autograder.reporters.text import render as render_text
@@ -141,7 +142,7 @@ def test_a_class_of_hostile_folder_names(tmp_path):
     assert summary.headings[0] == "Class summary"
 
     report = (out / "class-report.html").read_text()
-    page = check_html(report, where="class-report.html")
+    page = check_html(report, where="class-report.html", scripts=(SORT_SCRIPT,))
     links = [attrs["href"] for tag, attrs in page.tags if tag == "a"]
     targets = {unquote(href.removeprefix("./")).rsplit("/", 1)[0] for href in links}
     assert targets == set(NAMES.values())  # each link opens that student's own folder
@@ -154,6 +155,8 @@ def test_a_class_of_hostile_folder_names(tmp_path):
         feedback = check_markdown((out / name / "feedback.md").read_text(), where=f"{name!r}/feedback.md")
         assert feedback.headings[0].startswith("Feedback for ")
         assert findable(name, feedback.headings[0])
+        page = check_html((out / name / "feedback.html").read_text(), where=f"{name!r}/feedback.html")
+        assert findable(name, page.headings[0])
 
 
 def test_a_ci_checkout_with_nothing_but_hostile_names(tmp_path, capsys):

@@ -2,7 +2,8 @@
 
 ``python tools/course.py release [--force]``
     ``nbgrader generate_assignment`` for every assignment into
-    ``assignments/release/``.  nbgrader replaces a release folder whole, so a
+    ``assignments/release/``, then ``nbgrader release_assignment`` into the
+    course's exchange (``assignments/exchange/``).  nbgrader replaces a release folder whole, so a
     notebook someone edited there (or a file they added) would be lost: each
     release records what it generated (``.micrograd-release.json``: file ->
     sha256), and a folder that no longer matches it is refused, naming the
@@ -10,12 +11,6 @@
 ``python tools/course.py workspace DIR``
     Copy the release into DIR (a student's working copy: ``make student-lab``),
     adding only the files DIR lacks: an edited notebook is kept as it is.
-``python tools/course.py collect DIR [--course COURSE]``
-    Bring submissions handed in elsewhere (an LMS download, email) into
-    ``COURSE/submitted/<student>/<assignment>/`` for ``nbgrader autograde``:
-    DIR holds ``<student>/<assignment>.ipynb`` (or ``<student>/<assignment>/``).
-    Each gets nbgrader's ``timestamp.txt`` (the file's modification time, UTC),
-    so late penalties work; a submission already there is never overwritten.
 """
 
 from __future__ import annotations
@@ -59,24 +54,36 @@ def changed(folder: Path) -> list[str]:
     return sorted(name for name, sha in now.items() if recorded.get(name) != sha)
 
 
-def release(force: bool = False) -> int:
-    blocked = {a: changed(RELEASE / a) for a in ASSIGNMENTS}
+def release(force: bool = False, course: Path = COURSE) -> int:
+    releases = course / "release"
+    assignments = [a for a in ASSIGNMENTS if (course / "source" / a).is_dir()]  # a course may hold fewer
+    blocked = {a: changed(releases / a) for a in assignments}
     blocked = {a: names for a, names in blocked.items() if names}
     if blocked and not force:
         for assignment, names in blocked.items():
-            listed = ", ".join(str(RELEASE / assignment / n) for n in names)
+            listed = ", ".join(str(releases / assignment / n) for n in names)
             print(f"release: not regenerating {assignment}: {listed} changed since the last release "
                   "(nbgrader would replace the folder and lose the changes). Move them away, or run "
                   "`make release FORCE=1` to discard them.", file=sys.stderr)
         return 1
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    for assignment in ASSIGNMENTS:
+    exchange = course / "exchange"  # made here as nbgrader makes it (world-writable), so it need not warn
+    if not exchange.is_dir():
+        exchange.mkdir()
+        exchange.chmod(0o777)
+    for assignment in assignments:
         done = subprocess.run(["nbgrader", "generate_assignment", assignment, "--create", "--force",
-                               "--log-level=WARN"], cwd=COURSE, env=env)
+                               "--log-level=WARN"], cwd=course, env=env)
         if done.returncode != 0:
             return done.returncode
-        (RELEASE / assignment / STAMP).write_text(json.dumps(files_of(RELEASE / assignment), indent=1) + "\n")
-    print(f"release: {RELEASE}/{{{','.join(ASSIGNMENTS)}}}")
+        (releases / assignment / STAMP).write_text(json.dumps(files_of(releases / assignment), indent=1) + "\n")
+        # Into the course's exchange too: formgrader then shows it as released, and students on the same
+        # machine or JupyterHub can `nbgrader fetch_assignment` it.
+        done = subprocess.run(["nbgrader", "release_assignment", assignment, "--force", "--log-level=WARN"],
+                              cwd=course, env=env)
+        if done.returncode != 0:
+            return done.returncode
+    print(f"release: {releases}/{{{','.join(assignments)}}}, and into the course's exchange ({exchange})")
     return 0
 
 
@@ -103,54 +110,17 @@ def workspace(destination: Path) -> int:
     return 0
 
 
-TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's default CourseDirectory.timestamp_format
-
-
-def collect(source: Path, course: Path = COURSE) -> int:
-    """Copy ``source/<student>/<assignment>(.ipynb|/)`` into ``course/submitted/``, with timestamp.txt."""
-    from datetime import UTC, datetime
-
-    added, kept = [], []
-    for student in sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        for assignment in ASSIGNMENTS:
-            notebook, folder = student / f"{assignment}.ipynb", student / assignment
-            if not notebook.is_file() and not folder.is_dir():
-                continue
-            target = course / "submitted" / student.name / assignment
-            if target.exists():
-                kept.append(f"{student.name}/{assignment}")
-                continue
-            if folder.is_dir():
-                shutil.copytree(folder, target, symlinks=False, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-                handed_in = max(p.stat().st_mtime for p in [folder, *folder.rglob("*")])
-            else:
-                target.mkdir(parents=True)
-                shutil.copyfile(notebook, target / notebook.name)
-                handed_in = notebook.stat().st_mtime
-            when = datetime.fromtimestamp(handed_in, UTC)
-            (target / "timestamp.txt").write_text(when.strftime(TIMESTAMP_FORMAT))
-            added.append(f"{student.name}/{assignment} ({when:%Y-%m-%d %H:%M} UTC)")
-    print(f"collect: {len(added)} submission(s) into {course / 'submitted'}"
-          + "".join(f"\n  {a}" for a in added)
-          + (f"\nkept (already submitted; remove the folder to replace it): {', '.join(kept)}" if kept else ""))
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     one = commands.add_parser("release", help="regenerate assignments/release/ (refuses to lose edits)")
     one.add_argument("--force", action="store_true", help="discard changes made inside the release")
+    one.add_argument("--course", type=Path, default=COURSE)
     two = commands.add_parser("workspace", help="a student's working copy of the release (never overwritten)")
     two.add_argument("destination", type=Path)
-    three = commands.add_parser("collect", help="submissions from elsewhere into submitted/, with timestamp.txt")
-    three.add_argument("source", type=Path)
-    three.add_argument("--course", type=Path, default=COURSE)
     args = parser.parse_args(argv)
     if args.command == "release":
-        return release(args.force)
-    if args.command == "collect":
-        return collect(args.source, args.course)
+        return release(args.force, args.course.resolve())
     return workspace(args.destination)
 
 
