@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from micrograd_feedback.judge import raised
+
 from .rubric import MODULES, Part, Rubric
 from .sandbox.isolation import Isolation
 from .sandbox.launcher import Worker, WorkerError
@@ -68,10 +70,7 @@ class GradingContext:
             return f"Your code did not finish in time{place}: {info.get('message')}"
         if error.status == "crashed":
             return f"{info.get('message')}."
-        if where:
-            return f"Your code raised {info.get('type')}{place}: {info.get('message')}"
-        # Not raised in the student's files: the check's own use of their class failed (a missing method, say).
-        return f"The check's call raised {info.get('type')}: {info.get('message')}"
+        return raised(str(info.get("type")), str(info.get("message")), place.strip(" ()") if where else None)
 
     def close(self) -> None:
         for worker in self.workers.values():

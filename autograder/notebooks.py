@@ -30,7 +30,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -52,9 +51,6 @@ from micrograd_feedback.notebook import setup_notebook  # noqa: F401 - notebooks
 GRADER_TIMEOUT = 600  # seconds for one whole grading run, worker restarts included
 MAX_MESSAGES = 3  # failed checks shown per part; the first one usually says it all
 MAX_MESSAGE_CHARS = 700
-
-_CELL_FILE = re.compile(r"[/\\]ipykernel_\d+[/\\]\d+\.py$|^<ipython-input-")
-
 
 # ----------------------------------------------------------------------------
 # Which cells make up which module

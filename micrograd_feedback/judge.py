@@ -75,6 +75,14 @@ def _one(value) -> str:
     return fmt(value if isinstance(value, (int, float)) and not isinstance(value, bool) else None)
 
 
+def raised(kind: str, message: str, where: str | None) -> str:
+    """What the student's code raised, and where; without a place in their code, the check's own call
+    of their class raised it (a missing method, say)."""
+    if where:
+        return f"Your code raised {kind} ({where}): {message}"
+    return f"The check's call raised {kind}: {message}"
+
+
 def args_summary(args: dict) -> str:
     """What a probe was asked, briefly: an expression and its inputs when there is one."""
     if "expr" in args:

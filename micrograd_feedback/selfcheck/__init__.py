@@ -106,8 +106,7 @@ def _run_case(part: str, name: str, run: Callable[[], None], locate) -> CheckRes
         kind, message = type(error).__name__, str(error)[:300]
         where = _where(error, locate)
         return CheckResult(name, part, status="error", ran=name,
-                           error=(f"Your code raised {kind} ({where}): {message}" if where
-                                  else f"The check's call raised {kind}: {message}"),
+                           error=judge.raised(kind, message, where),
                            diagnoses=tuple(d for d in [diagnose_error(part, {"type": kind, "message": message})] if d))
     return CheckResult(name, part)
 
@@ -181,7 +180,7 @@ def _cases(part: str, modules: dict[str, Any]):
         for name, (expr, inputs, published) in cases.GRAPHS.items():
             yield f"out.backward() on {name}", lambda e=expr, i=inputs, p=published: _graph_case(modules, e, i, p)
     else:
-        yield from globals()[f"_{part}_cases"](_state(modules))
+        yield from NN_TRAIN_CASES[part](_state(modules))
 
 
 def _state(modules: dict[str, Any]) -> probes.State:
@@ -404,6 +403,10 @@ def _training_cases(state: probes.State):
         obs = probes.probe_accuracy(state, scores, labels, False)
         require(close(obs.get("accuracy"), 0.5, rel=1e-12), ran, "0.5", f"{show(obs.get('accuracy'))}")
     yield "accuracy counts the right signs", accuracy
+
+
+NN_TRAIN_CASES = {"neuron": _neuron_cases, "layer": _layer_cases, "mlp": _mlp_cases, "loss": _loss_cases,
+                  "training": _training_cases}
 
 
 def namespace_modules(namespace: dict[str, Any]) -> dict[str, Any]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from ..numeric import H
+
 Params = list[list[list[float]]]  # layer -> neuron -> [w..., b]
-H = 1e-6
 
 
 def act(name: str, z: float) -> float:
