@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
                       "(id = their folder's name) in the reports, and lists who handed in nothing")
     many.add_argument("--scheduler", metavar="ADDRESS",
                       help="grade on a Dask cluster (tcp://host:8786), or on local:N, a local cluster of N workers")
+    show = commands.add_parser("rubric", help="the parts, their points and each assignment's total")
+    show.add_argument("--assignment", help="one assignment's parts only")
     fast = commands.add_parser("nbgrader-autograde",
                                help="nbgrader autograde at the kit's speed: into the gradebook, no kernels")
     fast.add_argument("assignment")
@@ -50,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "grade":
         return _grade(args, rubric)
+    if args.command == "rubric":
+        return _show_rubric(rubric)
     from .batch import grade_batch
     from .roster import RosterError, read_roster
 
@@ -67,6 +71,26 @@ def _rubric(assignment: str | None):
 
     rubric = load_rubric()
     return rubric.for_assignment(assignment) if assignment else rubric
+
+
+def _show_rubric(rubric) -> int:
+    """The rubric as an instructor reads it: every part, and the totals the reports will show."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .rubric import load_rubric
+
+    table = Table(title=f"rubric: {rubric.assignment or 'every part'}, {rubric.total:g} points", title_justify="left")
+    for column in ("part", "title", "module", "points", "credit", "visibility"):
+        table.add_column(column, justify="right" if column == "points" else "left")
+    for part in rubric.parts.values():
+        table.add_row(part.id, part.title, part.module, f"{part.points:g}", part.credit, part.visibility)
+    console = Console(width=120, highlight=False)
+    console.print(table)
+    whole = load_rubric()
+    for name in whole.assignments:
+        console.print(f"assignment {name}: {whole.for_assignment(name).total:g} points", markup=False)
+    return 0
 
 
 def _reporters():

@@ -17,6 +17,8 @@ from pathlib import Path
 from micrograd_feedback.modules import MODULES  # the student's modules, in dependency order
 
 RUBRIC_PATH = Path(__file__).with_name("rubric.toml")
+OPERATION_CHECKS = "test_operation"  # the check module of an operation defined by its forward rule alone
+DOMAINS = ("any", "positive")  # where an operation's inputs are drawn
 # A part of one module is graded with the earlier ones taken from the reference (docs/interface.md).
 CREDIT_RULES = ("proportional", "all_or_nothing")
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -33,6 +35,9 @@ class Part:
     visibility: str
     members: tuple[str, ...] = ()  # the Value members this part is (engine parts)
     operation: bool = False  # an operation of Value, checked expression by expression
+    forward: str = ""  # an operation's value on a float x (Python, with math): its checks derive from it
+    domain: str = "any"  # where its inputs are drawn: "any", or "positive" (log, sqrt)
+    prose: str = ""  # the notebook section that introduces it (Markdown)
 
     def uses(self) -> dict[str, str]:
         """Module -> "student" or "reference" while this part is graded: its own module is the
@@ -65,9 +70,13 @@ class Rubric:
 
     def part_of_check_module(self, module: str) -> Part:
         for part in self.parts.values():
-            if module in part.checks:
+            if module in part.checks and module != OPERATION_CHECKS:
                 return part
-        raise KeyError(f"check module {module!r} feeds no part of the rubric")
+        raise KeyError(f"check module {module!r} feeds no part of the rubric (or several: mark each check's part)")
+
+    def defined_by_rule(self) -> list[Part]:
+        """The operations defined by their forward rule alone (``test_operation`` checks them all)."""
+        return [p for p in self.parts.values() if OPERATION_CHECKS in p.checks]
 
     def grafted(self, part: Part) -> list[str]:
         """The members of ``part``'s class taken from the reference while it is graded: every
@@ -98,17 +107,30 @@ def load_rubric(path: Path = RUBRIC_PATH) -> Rubric:
     data = tomllib.loads(Path(path).read_text())
     parts = {}
     for part_id, spec in data["parts"].items():
+        forward = str(spec.get("forward", "")).strip()
         part = Part(
             id=part_id,
             title=spec.get("title", part_id),
             module=spec["module"],
-            checks=tuple(spec["checks"]),
+            # an operation defined by its forward rule alone gets the checks every such operation gets
+            checks=tuple(spec.get("checks", [OPERATION_CHECKS] if forward else [])),
             points=float(spec["points"]),
             credit=spec.get("credit", data.get("credit", "proportional")),
             visibility=spec.get("visibility", data.get("visibility", "visible")),
             members=tuple(spec.get("members", ())),
             operation=bool(spec.get("operation", False)),
+            forward=forward,
+            domain=spec.get("domain", "any"),
+            prose=str(spec.get("prose", "")).strip(),
         )
+        if not part.checks:
+            raise ValueError(f"rubric: part {part_id}: name its `checks`, or give an operation its `forward` rule")
+        if part.domain not in DOMAINS:
+            raise ValueError(f"rubric: part {part_id}: domain must be one of {DOMAINS}")
+        if forward and not (part.operation and len(part.members) == 1 and part.members[0].isidentifier()
+                            and not part.members[0].startswith("__")):
+            raise ValueError(f"rubric: part {part_id}: a `forward` rule defines a method `a.{part_id}()`: "
+                             "`operation = true` and `members = [\"<method>\"]`")
         if part.module not in MODULES:
             raise ValueError(f"rubric: part {part_id}: module must be one of {MODULES}")
         if part.credit not in CREDIT_RULES:

@@ -2,7 +2,9 @@
 tools/generate_skeleton.py from solutions/ and autograder/rubric.toml).
 
 Public: names, part ids, titles and members are the skeleton's and docs/interface.md's;
-no points, no visibility, no code.
+an operation the rubric defines by its forward rule carries that rule (its value, which
+the public checks' finite differences need) and where its inputs are drawn; no points,
+no visibility, no derivative, no code.
 """
 
 from typing import NamedTuple
@@ -32,6 +34,8 @@ class Part(NamedTuple):
     module: str
     members: tuple[str, ...]
     operation: bool
+    forward: str = ""  # an operation defined by its rule: its value on a float x (math in scope)
+    domain: str = "any"  # "positive": its inputs are drawn > 0
 
 
 PARTS = {

@@ -25,7 +25,7 @@ def _lift(fn: Callable[..., float]) -> Callable[..., Num]:
 
 
 class Num(float):
-    """A float that also answers .exp(), .tanh(), .relu(), .sigmoid()."""
+    """A float that also answers .exp(), .tanh(), .relu(), and every operation the rubric defines by its rule."""
 
     __add__ = _lift(float.__add__)
     __radd__ = _lift(float.__radd__)
@@ -40,7 +40,23 @@ class Num(float):
     exp = _lift(math.exp)
     tanh = _lift(math.tanh)
     relu = _lift(lambda x: x if x > 0 else 0.0)
-    sigmoid = _lift(lambda x: 1 / (1 + math.exp(-x)))
+
+
+def rule(forward: str) -> Callable[[float], float]:
+    """An operation's forward rule (the rubric's ``forward``: an expression in ``x``, ``math`` in scope)."""
+    return eval(f"lambda x: {forward}", {"__builtins__": {}, "math": math})  # noqa: S307 - the course's own text
+
+
+def _operations_by_rule() -> None:
+    """Each operation the course defines by its forward rule alone answers here too (``Num(x).log()``)."""
+    from .modules import PARTS
+
+    for part in PARTS.values():
+        if part.forward and not hasattr(Num, part.members[0]):
+            setattr(Num, part.members[0], _lift(rule(part.forward)))
+
+
+_operations_by_rule()
 
 
 @functools.lru_cache(maxsize=4096)

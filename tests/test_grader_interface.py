@@ -4,6 +4,7 @@ exit status, determinism, and what a missing or broken file costs."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -21,8 +22,11 @@ RUBRIC = load_rubric()
 ENGINE_PARTS = [p.id for p in RUBRIC.parts.values() if p.module == "engine"]
 NN_PARTS = [p.id for p in RUBRIC.parts.values() if p.module == "nn"]
 TRAIN_PARTS = [p.id for p in RUBRIC.parts.values() if p.module == "train"]
-CONTRACT_PARTS = {"add", "mul", "pow", "neg_sub", "truediv", "exp", "tanh", "relu", "backward",
-                  "neuron", "layer", "mlp", "loss", "training"}
+# The contract's part ids, as docs/interface.md (the kit's copy of the fixed interface) states them:
+# the engine's table rows, and the "Parts: `neuron` (...), ..." lines of nn.py and train.py.
+_INTERFACE = (ROOT / "docs" / "interface.md").read_text()
+CONTRACT_PARTS = set(re.findall(r"^\| `(\w+)` \|", _INTERFACE, re.MULTILINE)) | {
+    part for line in re.findall(r"^Parts: (.*)$", _INTERFACE, re.MULTILINE) for part in re.findall(r"`(\w+)` \(", line)}
 
 
 def bare_copy(tmp_path: Path, name: str = "sub") -> Path:

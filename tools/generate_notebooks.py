@@ -11,9 +11,11 @@ cell is (one word or ``key=value`` after ``python``)::
     ```python provided=engine      the whole reference engine, solution markers removed (read-only)
     ```python check=add            the graded test cell of rubric part "add" (points from the rubric)
 
-A rubric part no source places (a newly added operation, say) gets its check
-cell right after the check cell of the part before it in the rubric, in the
-assignment that holds its module: adding a graded part needs no notebook edit.
+A rubric part no source places (a newly added operation, say) gets its section
+(a heading, its rubric ``prose``) and check cell right after the check cell of
+the part before it in the rubric among its module's parts: adding a graded part
+needs no notebook edit.  A ``check=`` block of a part the rubric no longer has
+makes no cell.
 
 The solution code is never copied by hand: ``include`` takes it from
 ``solutions/`` with the nbgrader markers kept inside the method bodies, and the
@@ -173,6 +175,8 @@ def build_notebook(assignment: str) -> nbformat.NotebookNode:
         info = dict(_parse_info(match["info"]))
         code = match["code"].rstrip("\n")
         if "check" in info:
+            if info["check"] not in rubric.parts:  # a part the course no longer grades: no check cell
+                continue
             part = rubric.parts[info["check"]]
             cell = check_cell(part, unique)
             followers = unplaced_after(part.id)
@@ -204,7 +208,11 @@ def build_notebook(assignment: str) -> nbformat.NotebookNode:
             raise ValueError(f"{assignment}.md: a ```python {match['info'].strip()}``` block must be empty")
         cells.append(cell)
         if "check" in info:
-            cells += [check_cell(rubric.parts[follower], unique) for follower in followers]
+            for follower in followers:  # a part no source places: its own section, from the rubric
+                spec = rubric.parts[follower]
+                if spec.prose:
+                    cells.append(nbformat.v4.new_markdown_cell(f"## {spec.title}\n\n{spec.prose}"))
+                cells.append(check_cell(spec, unique))
     add_markdown(text[position:])
     for number, cell in enumerate(cells):
         cell.id = f"cell-{number:03d}"  # stable ids: regenerating gives the same file
@@ -221,9 +229,12 @@ def check_cell(part, unique) -> nbformat.NotebookNode:
 def placed_parts() -> dict[str, str]:
     """Rubric part -> the assignment whose source places its check cell (``check=``)."""
     parts = {}
+    graded = load_rubric().parts
     for assignment in ASSIGNMENTS:
         text = (NOTEBOOK_SRC / f"{assignment}.md").read_text()
         for part in re.findall(r"^```python\s+check=(\w+)", text, re.MULTILINE):
+            if part not in graded:  # no longer graded: no check cell (build_notebook skips it too)
+                continue
             if part in parts:
                 raise ValueError(f"part {part} is checked twice")
             parts[part] = assignment
@@ -231,12 +242,13 @@ def placed_parts() -> dict[str, str]:
 
 
 def unplaced_after(part_id: str) -> list[str]:
-    """The parts right after ``part_id`` in the rubric, of the same module, that no source places."""
+    """The parts of ``part_id``'s module that come right after it in the rubric and no source places
+    (a part appended at the rubric's end follows the last placed part of its module)."""
     rubric, placed = load_rubric(), placed_parts()
-    order = list(rubric.parts)
+    order = [p for p in rubric.parts if rubric.parts[p].module == rubric.parts[part_id].module]
     followers = []
     for later in order[order.index(part_id) + 1:]:
-        if later in placed or rubric.parts[later].module != rubric.parts[part_id].module:
+        if later in placed:
             break
         followers.append(later)
     return followers

@@ -1,7 +1,8 @@
 """Fixtures of the hidden checks: the part being graded, its worker, and seeded inputs.
 
 A check module's part is the rubric's (the rubric names the module among a
-part's ``checks``).  ``probe`` runs one probe in that part's worker; ``rng``
+part's ``checks``); a module that checks several parts (``test_operation``)
+marks each check with its part (``@pytest.mark.part(id)``).  ``probe`` runs one probe in that part's worker; ``rng``
 draws inputs from a seed that depends on the submission's content and the
 grader's secret, so the same code always gets the same inputs and nobody can
 know them in advance.
@@ -39,6 +40,11 @@ def part(grading) -> Part:
 @pytest.fixture(scope="module")
 def probe(grading, part):
     """``probe(name, **args)``: one probe in the part's worker (stateless, so one per module)."""
+    return prober(grading, part)
+
+
+def prober(grading: GradingContext, part: Part):
+    """``probe(name, **args)`` in ``part``'s worker; what the student's code raised becomes a ``CheckFailure``."""
 
     def run(name: str, **args) -> dict:
         try:
@@ -51,6 +57,16 @@ def probe(grading, part):
                                diagnoses=(diagnose_error(part.id, error.error),), status=error.status) from None
 
     return run
+
+
+def observe(probe, ran: str, name: str, **args) -> dict:
+    """``probe(name, **args)``; if the student's code raises, the message says what was run in words
+    (the nn and train checks, which run a few calls per probe)."""
+    try:
+        return probe(name, **args)
+    except CheckFailure as failure:
+        failure.ran = ran
+        raise
 
 
 @pytest.fixture

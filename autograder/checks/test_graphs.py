@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import random
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -100,7 +101,24 @@ def test_tanh_neuron_drawn(probe, operations, rng, nin):
 # only ever appear next to a Value, division is by 1 + y**2 or by a number,
 # exp only of a tanh.
 CONSTANTS = st.sampled_from(["2", "3", "0.5", "(-1.5)", "2.25"])
-UNARY = ["-({})", "({}).tanh()", "({}).relu()", "({}).tanh().exp()", "({}) ** 2", "({}) ** 3"]
+
+
+def _unary() -> list[str]:
+    """The one-operand forms: the kit's own, with every method students have (the reference's), and one for
+    each operation the rubric defines by its rule (inside its domain), so a new operation is used too."""
+    from solutions.engine import Value
+
+    from ..rubric import load_rubric
+
+    own = ["-({})", "({}).tanh()", "({}).relu()", "({}).tanh().exp()", "({}) ** 2", "({}) ** 3"]
+    forms = [form for form in own if all(hasattr(Value, m) for m in re.findall(r"\.(\w+)\(", form))]
+    for part in load_rubric().defined_by_rule():
+        method = part.members[0]
+        forms.append(f"(1 + ({{}}) ** 2).{method}()" if part.domain == "positive" else f"({{}}).{method}()")
+    return forms
+
+
+UNARY = _unary()
 BINARY = ["({}) + ({})", "({}) - ({})", "({}) * ({})", "({}) / (1 + ({}) ** 2)"]
 WITH_NUMBER = ["{1} + ({0})", "({0}) + {1}", "{1} - ({0})", "({0}) - {1}", "{1} * ({0})", "({0}) * {1}",
                "{1} / (1 + ({0}) ** 2)", "({0}) / {1}"]

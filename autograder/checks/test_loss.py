@@ -10,11 +10,11 @@ import random
 
 import pytest
 
-from micrograd_feedback.diagnosis import diagnose_loss
-from micrograd_feedback.judge import fail, numbers_close, require, show
+from micrograd_feedback import judge_nn
+from micrograd_feedback.judge import show
 
 from ..oracles import torch_oracle_nn as oracle
-from .test_neuron import observe
+from .conftest import observe
 
 
 def mse_case(rng: random.Random, n: int) -> tuple[list[float], list[float]]:
@@ -34,17 +34,6 @@ def hinge_case(rng: random.Random, n: int) -> tuple[list[float], list[float]]:
     return scores, labels
 
 
-def judge(obs: dict, ran: str, value: float, grads: list[float], value_if: dict[str, object] | None = None,
-          gradients: bool = True) -> None:
-    require(obs.get("is_value") is True, ran, "a Value (so that gradients can flow back)",
-            f"a {obs.get('type')} ({show(obs.get('data'))})")
-    if not numbers_close([obs.get("data")], [value], rel=1e-9, abs_tol=1e-12):
-        fail(ran, f"loss.data = {show(value)}", f"loss.data = {show(obs.get('data'))}",
-             diagnose_loss(obs.get("data"), value_if or {}))
-    if gradients and not numbers_close(obs.get("grads"), grads, rel=1e-7, abs_tol=1e-10):
-        fail(ran + "; loss.backward()", f"input gradients {show(grads)}", f"{show(obs.get('grads'))}")
-
-
 @pytest.mark.weight(2)
 @pytest.mark.parametrize("n", [3, 5])
 def test_mse_loss_value(probe, rng, n):
@@ -52,7 +41,7 @@ def test_mse_loss_value(probe, rng, n):
     ran = f"mse_loss(predictions, targets) with predictions = Values {show(predictions)}, targets = {show(targets)}"
     obs = observe(probe, ran, "loss", fn="mse_loss", scores=predictions, labels=targets)
     value, grads = oracle.mse(predictions, targets)
-    judge(obs, ran, value, grads, {"mse-sum": oracle.mse(predictions, targets, "sum")[0]}, gradients=False)
+    judge_nn.loss(obs, ran, value, None, lambda: {"mse-sum": oracle.mse(predictions, targets, "sum")[0]})
 
 
 @pytest.mark.weight(2)
@@ -62,7 +51,7 @@ def test_mse_loss_gradients(probe, rng, n):
     ran = f"mse_loss(predictions, targets) with predictions = Values {show(predictions)}, targets = {show(targets)}"
     obs = observe(probe, ran, "loss", fn="mse_loss", scores=predictions, labels=targets)
     value, grads = oracle.mse(predictions, targets)
-    judge(obs, ran, value, grads, {"mse-sum": oracle.mse(predictions, targets, "sum")[0]})
+    judge_nn.loss(obs, ran, value, grads, lambda: {"mse-sum": oracle.mse(predictions, targets, "sum")[0]})
 
 
 @pytest.mark.weight(2)
@@ -72,7 +61,7 @@ def test_hinge_loss(probe, rng, n):
     ran = f"hinge_loss(scores, labels) with scores = Values {show(scores)}, labels = {show(labels)}"
     obs = observe(probe, ran, "loss", fn="hinge_loss", scores=scores, labels=labels)
     value, grads = oracle.hinge(scores, labels)
-    judge(obs, ran, value, grads)
+    judge_nn.loss(obs, ran, value, grads)
 
 
 @pytest.mark.weight(2)
@@ -83,4 +72,4 @@ def test_l2_regularization(probe, rng, n):
     ran = f"l2_regularization(parameters, alpha={alpha:.6g}) with parameters = Values {show(parameters)}"
     obs = observe(probe, ran, "loss", fn="l2_regularization", scores=parameters, labels=None, extra=alpha)
     value, grads = oracle.l2(parameters, alpha)
-    judge(obs, ran, value, grads)
+    judge_nn.loss(obs, ran, value, grads)

@@ -12,13 +12,12 @@ import random
 
 import pytest
 
-from micrograd_feedback.diagnosis import diagnose_training
-from micrograd_feedback.judge import fail, numbers_close, require, show
+from micrograd_feedback import judge_nn
+from micrograd_feedback.judge import show
 
 from ..oracles import torch_oracle_nn as oracle
-from .test_neuron import observe
+from .conftest import observe
 
-TRAJECTORY = {"rel": 1e-9, "abs_tol": 1e-12}
 # BUGS key -> the replica's variant that reproduces it
 WRONG_LOOPS: dict[str, oracle.Variant] = {
     "train-no-zero-grad": "no_zero_grad",
@@ -35,11 +34,7 @@ def test_sgd_step(probe, rng):
     lr = rng.uniform(0.01, 0.5)
     ran = f"sgd_step(ps, lr={lr:.6g}) with p.data = {show(data)}, p.grad = {show(grads)}"
     obs = observe(probe, ran, "sgd_step", data=data, grads=grads, lr=lr)
-    expected = [d - lr * g for d, g in zip(data, grads)]
-    if not numbers_close(obs.get("data"), expected, rel=1e-12, abs_tol=1e-15):
-        fail(ran,
-             f"p.data = {show(expected)} (p.data - lr * p.grad)", f"p.data = {show(obs.get('data'))}",
-             diagnose_training(obs.get("data"), {"sgd-wrong-sign": [d + lr * g for d, g in zip(data, grads)]}))
+    judge_nn.sgd_step(obs, ran, data, grads, lr)
 
 
 def train_case(rng: random.Random) -> dict:
@@ -76,12 +71,7 @@ def test_train_loss_history(probe, rng, loss):
     case = train_case(rng)
     obs, ran = run_train(probe, case, loss)
     history, _ = oracle.train(case["params"], case["xs"], case["ys"], case["steps"], case["lr"], loss)
-    got = obs.get("history")
-    require(isinstance(got, list), ran, f"a list of {case['steps']} losses", f"a {obs.get('type')}")
-    if not numbers_close(got, history, **TRAJECTORY):
-        fail(ran, f"losses {show(history)} (each step: predict, loss, zero_grad, backward, sgd_step; "
-             "as PyTorch does)", f"losses {show(got)}",
-             diagnose_training(got, wrong_loops(case, loss, final=False)))
+    judge_nn.train_history(obs, ran, case["steps"], history, lambda: wrong_loops(case, loss, final=False))
 
 
 @pytest.mark.weight(2)
@@ -89,9 +79,7 @@ def test_train_final_weights(probe, rng):
     case = train_case(rng)
     obs, ran = run_train(probe, case, "mse_loss")
     _, final = oracle.train(case["params"], case["xs"], case["ys"], case["steps"], case["lr"], "mse_loss")
-    if not numbers_close(obs.get("final"), final, **TRAJECTORY):
-        fail(ran, f"weights after {case['steps']} steps {show(final)}", f"{show(obs.get('final'))}",
-             diagnose_training(obs.get("final"), wrong_loops(case, "mse_loss", final=True)))
+    judge_nn.train_final(obs, ran, case["steps"], final, lambda: wrong_loops(case, "mse_loss", final=True))
 
 
 def accuracy_case(rng: random.Random, n: int) -> tuple[list[float], list[float], float]:
@@ -109,6 +97,4 @@ def test_accuracy(probe, rng, kind):
     scores, labels, expected = accuracy_case(rng, 8)
     ran = f"accuracy(scores, labels) with scores = {kind} {show(scores)}, labels = {show(labels)}"
     obs = observe(probe, ran, "accuracy", scores=scores, labels=labels, as_values=kind == "Values")
-    require(numbers_close([obs.get("accuracy")], [expected], rel=1e-12, abs_tol=1e-12), ran,
-            f"{expected:g} (the fraction with sign(score) == label)",
-            f"{show(obs.get('accuracy'))} (a {obs.get('type')})")
+    judge_nn.accuracy(obs, ran, expected)

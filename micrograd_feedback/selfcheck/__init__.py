@@ -21,9 +21,9 @@ from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
-from .. import judge, probes
-from ..diagnosis import diagnose_error, diagnose_graph, diagnose_loss, diagnose_nn, diagnose_training
-from ..judge import CheckFailure, fail, numbers_close, require, show
+from .. import judge, judge_nn, probes
+from ..diagnosis import diagnose_error, diagnose_graph
+from ..judge import CheckFailure, fail, show
 from ..modules import MODULES, PARTS
 from ..numeric import close, evaluate, gradient
 from ..result import CheckResult
@@ -194,7 +194,7 @@ def _operation_cases(part: str, modules: dict[str, Any]):
     def observe(expr: str, inputs: dict, out_grad: float, **options) -> dict:
         return probes.probe_op(_state(modules), expr, inputs, out_grad, **options)
 
-    for case in cases.OPERATIONS[part]:
+    for case in cases.operation_cases(part):
         def run(case=case) -> None:
             judge.check_expression(observe, part, members, case.expr, case.inputs, case.out_grad, case.swapped,
                                    expected_grads=case.expected_grads, bug_grads=case.bug_grads)
@@ -226,34 +226,12 @@ def _graph_case(modules: dict[str, Any], expr: str, inputs: dict, published: dic
 
 
 # -- nn.py ----------------------------------------------------------------------------------
-def _check_forward(obs: dict, ran: str, params: oracle.Params, x: list[float], activations: list[str],
-                   upstream: list[float], x_grads: bool, wrong_activations: tuple[list[str], ...] = ()) -> None:
-    expected = oracle.forward(params, x, activations)
-    hypotheses: dict[str, object] = {
-        "bias-missing-from-forward": oracle.forward(params, x, activations, use_bias=False)}
-    if wrong_activations:  # what an MLP that mis-activates its last layer gives
-        hypotheses["mlp-last-layer"] = tuple(oracle.forward(params, x, acts) for acts in wrong_activations)
-    if not numbers_close(obs.get("outputs"), expected, rel=1e-9, abs_tol=1e-12):
-        fail(ran, f"outputs {show(expected)}", f"outputs {show(obs.get('outputs'))} (a {obs.get('type')})",
-             diagnose_nn("forward", obs, outputs_if=hypotheses))
-    want = oracle.parameter_gradients(params, x, activations, upstream)
-    if not numbers_close(obs.get("grads"), want, rel=1e-5, abs_tol=1e-7):
-        fail(ran + "; backward()", f"parameter grads {show(want)} (w..., b per neuron)", f"{show(obs.get('grads'))}",
-             diagnose_nn("gradients", obs, outputs_if=hypotheses))
-    if x_grads:
-        want_x = oracle.input_gradients(params, x, activations, upstream)
-        if not numbers_close(obs.get("x_grads"), want_x, rel=1e-5, abs_tol=1e-7):
-            fail(ran + "; backward()", f"input grads {show(want_x)}", f"{show(obs.get('x_grads'))}")
+# The truth here comes from finite differences of plain floats: gradients are compared more loosely.
+FD = {"rel": 1e-5, "abs_tol": 1e-7}
 
 
-def _check_structure(obs: dict, ran: str, count: int) -> None:
-    def why():
-        return diagnose_nn("parameters", obs)
-
-    require(obs.get("params_are_values") is True, ran, "every parameter a Value", "something else among them", why())
-    require(obs.get("n_params") == count, ran, f"{count} parameters", f"{obs.get('n_params')}", why())
-    require(obs.get("n_distinct") == count, ran, f"{count} distinct Value objects", f"{obs.get('n_distinct')}", why())
-    require(obs.get("params_in_order") is True, ran, "the neurons' w + [b], in order", "other objects or order", why())
+def _without_bias(params: oracle.Params, x: list[float], activations: list[str]):
+    return lambda: {"bias-missing-from-forward": oracle.forward(params, x, activations, use_bias=False)}
 
 
 def _neuron_cases(state: probes.State):
@@ -263,64 +241,76 @@ def _neuron_cases(state: probes.State):
             ran = (f"n = Neuron(3, activation={activation!r}); n.w[i].data = {show(row[:-1])}; n.b.data = "
                    f"{show(row[-1])}; out = n(x) with x = Values {show(cases.X3)}")
             obs = probes.probe_neuron(state, 3, activation, row, cases.X3, True)
-            require(obs.get("returns_value") is True, ran, "out is a Value", f"a {obs.get('type')}",
-                    diagnose_nn("forward", obs))
-            _check_forward(obs, ran, [[row]], cases.X3, [activation], [1.0], x_grads=True)
+            hypotheses = _without_bias([[row]], cases.X3, [activation])
+            judge_nn.neuron_output(obs, ran, oracle.forward([[row]], cases.X3, [activation])[0], activation,
+                                   hypotheses)
+            grads = oracle.parameter_gradients([[row]], cases.X3, [activation], [1.0])
+            judge_nn.neuron_gradients(obs, ran + "; out.backward()", {
+                "w": grads[:-1], "b": grads[-1:],
+                "x": oracle.input_gradients([[row]], cases.X3, [activation], [1.0])}, hypotheses, FD)
         yield f"Neuron(3, activation={activation!r}): output and gradients", run
 
     def structure() -> None:
         obs = probes.probe_neuron(state, 4, None, None, None, False)
-        _check_structure(obs, "n = Neuron(4); n.parameters()", 5)
+        judge_nn.neuron_parameters(obs, "n = Neuron(4); ps = n.parameters()", 4)
     yield "Neuron(4).parameters() is w + [b]", structure
 
 
 def _layer_cases(state: probes.State):
+    upstream = [1.0, -0.5, 2.0]
+
     def three() -> None:
         ran = f"layer = Layer(3, 3) with the check's weights; out = layer(x) with x = {show(cases.X3)}"
-        obs = probes.probe_layer(state, 3, 3, "tanh", cases.LAYER, cases.X3, True, [1.0, -0.5, 2.0])
-        require(obs.get("returns_sequence") is True and obs.get("n_outputs") == 3, ran, "a list of 3 Values",
-                f"a {obs.get('type')} of {obs.get('n_outputs')}", diagnose_nn("forward", obs))
-        _check_forward(obs, ran, [cases.LAYER], cases.X3, ["tanh"], [1.0, -0.5, 2.0], x_grads=True)
+        obs = probes.probe_layer(state, 3, 3, "tanh", cases.LAYER, cases.X3, True, upstream)
+        hypotheses = _without_bias([cases.LAYER], cases.X3, ["tanh"])
+        judge_nn.layer_outputs(obs, ran, 3, oracle.forward([cases.LAYER], cases.X3, ["tanh"]), hypotheses)
+        judge_nn.layer_gradients(
+            obs, ran + f"; sum(u_j * out[j]) with u = {show(upstream)}; .backward()",
+            oracle.parameter_gradients([cases.LAYER], cases.X3, ["tanh"], upstream),
+            oracle.input_gradients([cases.LAYER], cases.X3, ["tanh"], upstream), hypotheses, FD)
     yield "Layer(3, 3): outputs and gradients", three
 
     def one() -> None:
-        ran = "layer = Layer(3, 1); out = layer(x)"
+        ran = "layer = Layer(3, 1) with the check's weights; out = layer(x)"
         obs = probes.probe_layer(state, 3, 1, "tanh", cases.LAYER[:1], cases.X3, True, [1.0])
-        require(obs.get("returns_value") is True, ran, "out is a Value (a Layer of one neuron returns it itself)",
-                f"a {obs.get('type')} of {obs.get('n_outputs')}", diagnose_nn("single_output", obs))
+        judge_nn.layer_outputs(obs, ran, 1, oracle.forward([cases.LAYER[:1]], cases.X3, ["tanh"]),
+                               _without_bias([cases.LAYER[:1]], cases.X3, ["tanh"]))
     yield "Layer(3, 1) returns a single Value", one
 
     def structure() -> None:
         obs = probes.probe_layer(state, 3, 2, "tanh", None, None, False, None)
-        _check_structure(obs, "layer = Layer(3, 2); layer.parameters()", 8)
+        judge_nn.layer_parameters(obs, "layer = Layer(3, 2); ps = layer.parameters()", 3, 2)
     yield "Layer(3, 2).parameters(): the neurons' parameters in order", structure
+
+
+def _mlp_hypotheses(activations: list[str], wrong: tuple[list[str], ...]):
+    """What an MLP ignoring biases, or mis-activating its last layer, gives."""
+    return lambda: {"bias-missing-from-forward": oracle.forward(cases.MLP, cases.X2, activations, use_bias=False),
+                    "mlp-last-layer": tuple(oracle.forward(cases.MLP, cases.X2, acts) for acts in wrong)}
 
 
 def _mlp_cases(state: probes.State):
     def forward() -> None:
         ran = f"model = MLP(2, [3, 1]) with the check's weights; out = model(x) with x = {show(cases.X2)}"
         obs = probes.probe_mlp(state, 2, [3, 1], "tanh", None, cases.MLP, cases.X2, True, [1.0])
-        shapes = {"mlp-last-layer": [[2, 2, 2]]}  # the last layer dropped
-        if obs.get("shape") != [[2, 2, 2], [3]]:
-            fail(ran, "layers of shape [[2, 2, 2], [3]] (inputs per neuron)", f"{show(obs.get('shape'))}",
-                 diagnose_nn("shape", obs, shape_if=shapes))
-        _check_forward(obs, ran, cases.MLP, cases.X2, ["tanh", "tanh"], [1.0], x_grads=False,
-                       wrong_activations=(["tanh", "linear"],))
+        judge_nn.mlp_shape(obs, ran, 2, [3, 1])
+        hypotheses = _mlp_hypotheses(["tanh", "tanh"], (["tanh", "linear"],))
+        judge_nn.mlp_outputs(obs, ran, 2, [3, 1], oracle.forward(cases.MLP, cases.X2, ["tanh", "tanh"]), hypotheses)
+        judge_nn.mlp_gradients(obs, ran + "; out.backward()",
+                               oracle.parameter_gradients(cases.MLP, cases.X2, ["tanh", "tanh"], [1.0]), hypotheses, FD)
     yield "MLP(2, [3, 1]): output and gradients", forward
 
     def linear_output() -> None:
         ran = "model = MLP(2, [3, 1], activation='tanh', output_activation='linear'); out = model(x)"
         obs = probes.probe_mlp(state, 2, [3, 1], "tanh", "linear", cases.MLP, cases.X2, True, [1.0])
-        _check_forward(obs, ran, cases.MLP, cases.X2, ["tanh", "linear"], [1.0], x_grads=False,
-                       wrong_activations=(["tanh", "tanh"], ["linear", "linear"]))
+        judge_nn.mlp_outputs(obs, ran, 2, [3, 1], oracle.forward(cases.MLP, cases.X2, ["tanh", "linear"]),
+                             _mlp_hypotheses(["tanh", "linear"], (["tanh", "tanh"], ["linear", "linear"])))
     yield "MLP(..., output_activation='linear') uses it on the last layer only", linear_output
 
     def zero_grad() -> None:
         ran = "model = MLP(2, [3, 1]); every .grad set to 1.5; model.zero_grad()"
         obs = probes.probe_mlp(state, 2, [3, 1], "tanh", None, None, None, False, None, grads=[1.5] * 13)
-        after = obs.get("grads_after_zero_grad")
-        require(isinstance(after, list) and len(after) == 13 and all(g == 0 for g in after), ran,
-                "every gradient 0", f"{show(after)}", diagnose_nn("zero_grad", obs))
+        judge_nn.mlp_zero_grad(obs, ran, judge_nn.parameter_count(2, [3, 1]))
     yield "MLP.zero_grad() sets every gradient to 0", zero_grad
 
 
@@ -331,14 +321,9 @@ def _loss_cases(state: probes.State):
     def mse() -> None:
         ran = f"mse_loss(predictions, targets) with predictions = Values {show(predictions)}, targets = {show(targets)}"
         obs = probes.probe_loss(state, "mse_loss", predictions, targets)
-        value = oracle.mse(predictions, targets)
-        require(obs.get("is_value") is True, ran, "a Value", f"a {obs.get('type')}")
-        if not close(obs.get("data"), value, rel=1e-9):
-            fail(ran, f"loss.data = {value:.6g} (the MEAN of (p - t)**2)", f"loss.data = {show(obs.get('data'))}",
-                 diagnose_loss(obs.get("data"), {"mse-sum": oracle.mse(predictions, targets, mean=False)}))
-        want = [2 * (p - t) / len(predictions) for p, t in zip(predictions, targets)]
-        require(numbers_close(obs.get("grads"), want, rel=1e-7), ran + "; loss.backward()", f"grads {show(want)}",
-                f"{show(obs.get('grads'))}")
+        judge_nn.loss(obs, ran, oracle.mse(predictions, targets),
+                      [2 * (p - t) / len(predictions) for p, t in zip(predictions, targets)],
+                      lambda: {"mse-sum": oracle.mse(predictions, targets, mean=False)}, FD)
     yield "mse_loss: value and gradients", mse
 
     scores, labels = [2.0, 0.25, -0.5], [1.0, 1.0, 1.0]
@@ -346,33 +331,23 @@ def _loss_cases(state: probes.State):
     def hinge() -> None:
         ran = f"hinge_loss(scores, labels) with scores = Values {show(scores)}, labels = {show(labels)}"
         obs = probes.probe_loss(state, "hinge_loss", scores, labels)
-        value = oracle.hinge(scores, labels)
-        require(obs.get("is_value") is True and close(obs.get("data"), value, rel=1e-9), ran,
-                f"a Value with data {value:.6g} (the MEAN of relu(1 - y*s))", f"{show(obs.get('data'))}")
-        want = [(-y if 1 - y * s > 0 else 0.0) / len(scores) for s, y in zip(scores, labels)]
-        require(numbers_close(obs.get("grads"), want, rel=1e-7), ran + "; loss.backward()", f"grads {show(want)}",
-                f"{show(obs.get('grads'))}")
+        judge_nn.loss(obs, ran, oracle.hinge(scores, labels),
+                      [(-y if 1 - y * s > 0 else 0.0) / len(scores) for s, y in zip(scores, labels)], tolerance=FD)
     yield "hinge_loss: value and gradients", hinge
 
     def l2() -> None:
         parameters = [0.5, -1.5, 2.0]
         ran = f"l2_regularization(parameters, alpha=0.1) with parameters = Values {show(parameters)}"
         obs = probes.probe_loss(state, "l2_regularization", parameters, None, 0.1)
-        value = 0.1 * sum(p * p for p in parameters)
-        require(obs.get("is_value") is True and close(obs.get("data"), value, rel=1e-9), ran,
-                f"a Value with data {value:.6g} (alpha * sum(p*p))", f"{show(obs.get('data'))}")
-    yield "l2_regularization: value", l2
+        judge_nn.loss(obs, ran, 0.1 * sum(p * p for p in parameters), [0.2 * p for p in parameters], tolerance=FD)
+    yield "l2_regularization: value and gradients", l2
 
 
 def _training_cases(state: probes.State):
     def sgd() -> None:
         data, grads, lr = [0.5, -1.0, 2.0], [1.5, -0.5, 0.25], 0.1
         ran = f"sgd_step(ps, lr=0.1) with p.data = {show(data)}, p.grad = {show(grads)}"
-        obs = probes.probe_sgd_step(state, data, grads, lr)
-        want = [d - lr * g for d, g in zip(data, grads)]
-        if not numbers_close(obs.get("data"), want, rel=1e-12):
-            fail(ran, f"p.data = {show(want)}", f"p.data = {show(obs.get('data'))}",
-                 diagnose_training(obs.get("data"), {"sgd-wrong-sign": [d + lr * g for d, g in zip(data, grads)]}))
+        judge_nn.sgd_step(probes.probe_sgd_step(state, data, grads, lr), ran, data, grads, lr)
     yield "sgd_step moves each parameter against its gradient", sgd
 
     def training() -> None:
@@ -387,21 +362,19 @@ def _training_cases(state: probes.State):
         history = train.train(model, [list(x) for x in cases.XS], list(cases.YS), steps=3, lr=0.1,
                               loss_fn=train.mse_loss)
         got = [probes.number(getattr(h, "data", h)) for h in history] if isinstance(history, (list, tuple)) else None
-        want = oracle.train(cases.MLP, cases.XS, cases.YS, 3, 0.1)
-        if not numbers_close(got, want, rel=1e-5, abs_tol=1e-8):
-            wrong = {bug: oracle.train(cases.MLP, cases.XS, cases.YS, 3, 0.1, variant)
-                     for bug, variant in (("train-no-zero-grad", "no_zero_grad"),
-                                          ("train-zero-after-backward", "zero_after_backward"),
-                                          ("sgd-wrong-sign", "wrong_sign"))}
-            fail(ran, f"losses {show(want)} (predict, loss, zero_grad, backward, sgd_step; each step)",
-                 f"losses {show(got)}", diagnose_training(got, wrong))
+        obs = {"history": got, "type": probes.type_name(history)}
+        wrong = {bug: oracle.train(cases.MLP, cases.XS, cases.YS, 3, 0.1, variant)
+                 for bug, variant in (("train-no-zero-grad", "no_zero_grad"),
+                                      ("train-zero-after-backward", "zero_after_backward"),
+                                      ("sgd-wrong-sign", "wrong_sign"))}
+        judge_nn.train_history(obs, ran, 3, oracle.train(cases.MLP, cases.XS, cases.YS, 3, 0.1), wrong,
+                               {"rel": 1e-5, "abs_tol": 1e-8})
     yield "train follows gradient descent step by step", training
 
     def accuracy() -> None:
         scores, labels = [0.5, -2.0, 1.5, -0.25], [1.0, -1.0, -1.0, 1.0]
         ran = f"accuracy(scores, labels) with scores = {show(scores)}, labels = {show(labels)}"
-        obs = probes.probe_accuracy(state, scores, labels, False)
-        require(close(obs.get("accuracy"), 0.5, rel=1e-12), ran, "0.5", f"{show(obs.get('accuracy'))}")
+        judge_nn.accuracy(probes.probe_accuracy(state, scores, labels, False), ran, 0.5)
     yield "accuracy counts the right signs", accuracy
 
 

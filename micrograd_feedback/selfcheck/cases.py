@@ -98,6 +98,26 @@ OPERATIONS: dict[str, list[OpCase]] = {
 }
 
 
+def operation_cases(part: str) -> list[OpCase]:
+    """The public cases of an operation: its own above, or, for an operation the course defines by its
+    rule alone, the same kinds of case made for its method and domain."""
+    if part in OPERATIONS:
+        return OPERATIONS[part]
+    from ..modules import PARTS
+
+    spec = PARTS[part]
+    m, positive = spec.members[0], spec.domain == "positive"
+    b = 0.75 if positive else B
+    return [
+        OpCase(f"a.{m}()", f"a.{m}()", {"a": A}),
+        OpCase(f"a.{m}() with out.grad != 1", f"a.{m}()", {"a": 0.5 if positive else -0.8}, G),
+        OpCase(f"(a * b).{m}() (an intermediate node)", f"(a * b).{m}()", {"a": A, "b": b}, G),
+        OpCase(f"a.{m}() + a.{m}() (a used twice)", f"a.{m}() + a.{m}()", {"a": A}, G),
+        OpCase(f"a.{m}() * a (a used by two nodes)", f"a.{m}() * a", {"a": A}, G),
+        OpCase(f"2.5 * a.{m}() (a number on the left)", f"2.5 * a.{m}()", {"a": A}, G),
+    ]
+
+
 def _graph(edges: list[tuple[str, list[str]]]) -> dict[str, dict]:
     """A graph spec (children listed before parents), with fixed data and local derivatives."""
     nodes: dict[str, dict] = {}
