@@ -130,7 +130,7 @@ collect: $(SETUP)
 ## into nbgrader's gradebook (names in formgrader and the export) and the course (the class report's names)
 roster: $(SETUP)
 	@test -n "$(FILE)" || { echo "roster: give the class list, e.g. make roster FILE=roster.csv" >&2; exit 2; }
-	@$(PYTHON) -c "import sys; from autograder.roster import read_roster; read_roster(sys.argv[1])" $(FILE)
+	@$(PYTHON) -c "import sys; from autograder.intake.roster import read_roster; read_roster(sys.argv[1])" $(FILE)
 	@$(NBGRADER) db student import $(abspath $(FILE)) --log-level=WARN
 	@cp $(FILE) $(COURSE)/roster.csv
 	@echo "roster: $$(($$(wc -l < $(FILE)) - 1)) students in $(COURSE)/gradebook.db and $(COURSE)/roster.csv"

@@ -10,7 +10,7 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbformat.warnings import MissingIDFieldWarning
 from nbgrader.preprocessors import GetGrades
 
-from autograder.nbgrader_feedback import FeedbackPage, HiddenTestsRemoved, MathAsSVG, quiet_hidden_check_checksums
+from autograder.course.feedback_page import FeedbackPage, HiddenTestsRemoved, MathAsSVG, quiet_hidden_check_checksums
 
 c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
 
@@ -82,6 +82,6 @@ FeedbackPage.configure(c)
 
 # --- Exporting (nbgrader export) -----------------------------------------------
 # grades.csv: one row per student and assignment, nbgrader's columns and a `status`; a student nbgrader
-# could not autograde (or who submitted nothing) gets an empty score, never a 0 (autograder/nbgrader_export.py).
-c.ExportApp.plugin_class = "autograder.nbgrader_export.KitCsvExport"
+# could not autograde (or who submitted nothing) gets an empty score, never a 0 (autograder/course/export.py).
+c.ExportApp.plugin_class = "autograder.course.export.KitCsvExport"
 c.CsvExportPlugin.to = "grades.csv"

@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     fast.add_argument("--jobs", type=int, default=None, help="parallel graders (default: the number of cores)")
     args = parser.parse_args(argv)
     if args.command == "nbgrader-autograde":
-        from .nbgrader_fast import autograde
+        from .course.autograde import autograde
 
         return autograde(args.course, args.assignment, args.student, args.jobs)
     whole = getattr(args, "assignment", None) == "all"
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "rubric":
         return _show_rubric(rubric)
     from .batch import grade_batch
-    from .roster import RosterError, read_roster
+    from .intake.roster import RosterError, read_roster
 
     try:
         roster = read_roster(args.roster) if args.roster else None
@@ -100,8 +100,8 @@ def _reporters():
 
 
 def _grade(args: argparse.Namespace, rubric) -> int:
-    from .grade import grade_result
-    from .submission import UnusableSubmission
+    from .grading.grade import grade_result
+    from .intake.submission import UnusableSubmission
 
     try:
         # PATH is the caller's choice: a link there is followed (links inside it are not).

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.batch import STAMP
+from autograder.batch.store import STAMP
 from autograder.rubric import load_rubric
 
 pytestmark = pytest.mark.slow  # end to end: the fast lane (make test-fast) leaves it out
@@ -126,7 +126,7 @@ def test_summary_has_means_pass_rates_and_diagnoses(graded_class):
 FLAKY_BATCH = """
 import os, signal, sys
 from pathlib import Path
-import autograder.grade as grading
+import autograder.grading.grade as grading
 from autograder.batch import grade_batch
 real = grading.GradingLoop._grade
 def flaky(self, session, path):
@@ -260,7 +260,7 @@ def test_resume_regrades_what_changed_and_only_that(tmp_path):
 
 def test_staging_left_by_a_killed_grader_is_removed_at_the_next_start(tmp_path):
     from autograder.sandbox.isolation import staging_dir
-    from autograder.staging import STAGING_PREFIX
+    from autograder.sandbox.staging import STAGING_PREFIX
 
     folder = Path(staging_dir() or tempfile.gettempdir())
     dead = subprocess.Popen(["true"])

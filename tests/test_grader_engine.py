@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grade import grade
+from autograder.grading.grade import grade
 from autograder.rubric import Rubric, load_rubric
 from micrograd_feedback.diagnosis import BUGS
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grade import grade
+from autograder.grading.grade import grade
+from autograder.intake.submission import MODULES
 from autograder.rubric import load_rubric
-from autograder.submission import MODULES
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRIC = load_rubric()
@@ -136,7 +136,7 @@ def test_a_given_rubric_decides_visibility_in_every_report(tmp_path):
     """grade(rubric=X): the parts' visibility is X's, in the JSON and in Gradescope's results."""
     import dataclasses
 
-    from autograder.grade import grade_result
+    from autograder.grading.grade import grade_result
     from autograder.reporters import REPORTERS
     from autograder.rubric import Rubric
 

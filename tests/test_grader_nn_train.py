@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grade import grade
+from autograder.grading.grade import grade
+from autograder.intake.submission import MODULES
 from autograder.rubric import load_rubric
-from autograder.submission import MODULES
 from micrograd_feedback.diagnosis import BUGS
 
 ROOT = Path(__file__).resolve().parent.parent

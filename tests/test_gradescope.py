@@ -179,7 +179,7 @@ def test_zip_has_gradescopes_two_files_at_its_root_and_the_grader(autograder_zip
         modes = {info.filename: (info.external_attr >> 16) & 0o777 for info in archive.infolist()}
     assert {"setup.sh", "run_autograder", "requirements.txt", "torch-requirement.txt"} <= names
     assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111, "both scripts must be executable"
-    assert {"autograder/rubric.toml", "autograder/grade.py", "solutions/engine.py", "deploy/gradescope/run.py"} <= names
+    assert {"autograder/rubric.toml", "autograder/grading/grade.py", "solutions/engine.py", "deploy/gradescope/run.py"} <= names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     # The same tree builds the same bytes.
     again = gs_build.build(tmp_path / "again.zip")

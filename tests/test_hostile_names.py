@@ -25,9 +25,9 @@ from urllib.parse import unquote
 
 import pytest
 
-from autograder.class_report import SORT_SCRIPT
-from autograder.grade import grade_result
+from autograder.grading.grade import grade_result
 from autograder.reporters import REPORTERS
+from autograder.reporters.class_report import SORT_SCRIPT
 from autograder.reporters.text import render as render_text
 from deploy import ci
 from deploy.gradescope.run import results_for

@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.grade import grade_result
+from autograder.grading.grade import grade_result
 from autograder.rubric import load_rubric
 from tests.hostile.notebook_tampering import EDITS, FINDS, NBGRADER_FAILS
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 from test_grader_engine import SECRET, rubric_for, stage
 
-from autograder.grade import grade
+from autograder.grading.grade import grade
 from micrograd_feedback.diagnosis.catalogue import BUGS, OBSERVATIONS
 
 LEARNERS = Path(__file__).resolve().parent / "submissions" / "engine" / "learners"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.batch import ERROR, RESULT, STAMP
-from autograder.nbgrader_fast import Arrivals
+from autograder.batch.store import ERROR, RESULT, STAMP
+from autograder.course.autograde import Arrivals
 
 NEW = {"submission": "this run's files", "rubric": "r", "grader": "g"}
 OLD = {"submission": "an earlier run's files", "rubric": "r", "grader": "g"}

@@ -280,7 +280,7 @@ def test_export_writes_a_csv_row_per_submission(course):
     with open(course["dir"] / "grades.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     scores = {(r["assignment"], r["student_id"]): float(r["raw_score"]) for r in rows if r["status"] == "graded"}
-    # no submission is an empty score, never a 0 the LMS would take (autograder/nbgrader_export.py)
+    # no submission is an empty score, never a 0 the LMS would take (autograder/course/export.py)
     assert {r["score"] for r in rows if r["status"] == "no submission"} == {""}
     assert all(r["status"] in ("graded", "no submission") for r in rows)
     for key, grades in course["grades"].items():

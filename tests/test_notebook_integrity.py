@@ -1,4 +1,4 @@
-"""The course's cells as released say nothing; each kind of tampering is named (autograder/notebook_integrity.py);
+"""The course's cells as released say nothing; each kind of tampering is named (autograder/intake/notebook_integrity.py);
 IPython command lines keep the Python around them gradeable (micrograd_feedback/cells.py)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.notebook_integrity import summary
+from autograder.intake.notebook_integrity import summary
 from autograder.rubric import load_rubric
 from micrograd_feedback.cells import without_ipython_commands
 from tests.hostile.notebook_tampering import EDITS, FINDS

@@ -28,7 +28,7 @@ ASSIGNMENTS = ("value_engine", "neural_net")
 BIN = Path(sys.executable).parent
 
 sys.path.insert(0, str(ROOT))
-from autograder import notebooks
+from autograder.course import notebooks
 from autograder.rubric import MODULES
 from tools import generate_notebooks
 from tools.generate_skeleton import BEGIN, find_regions

@@ -41,3 +41,69 @@ def test_no_document_states_an_assignments_total():
                     found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not found, "assignment totals written by hand (`python -m autograder rubric` prints them):\n" + \
         "\n".join(found)
+
+
+def _imports(package: str) -> dict[str, set[str]]:
+    """Module -> the project modules it imports (at the top or inside a function), by dotted name."""
+    import ast
+
+    graph: dict[str, set[str]] = {}
+    for path in sorted((ROOT / package).rglob("*.py")):
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        is_package = parts[-1] == "__init__"
+        name = ".".join(parts[:-1] if is_package else parts)
+        here = name if is_package else name.rsplit(".", 1)[0]
+        found = graph.setdefault(name, set())
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = here.split(".")[: len(here.split(".")) - node.level + 1]
+                    base = ".".join(anchor + ([base] if base else []))
+                targets = [f"{base}.{alias.name}" for alias in node.names] + [base]
+            elif isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            else:
+                continue
+            found.update(t for t in targets if t.split(".")[0] in ("autograder", "micrograd_feedback", "solutions",
+                                                                     "deploy", "tools", "tests"))
+    return graph
+
+
+def test_the_import_graph_has_no_cycle_and_the_student_side_imports_nothing_of_the_graders():
+    graph = {**_imports("autograder"), **_imports("micrograd_feedback")}
+    edges = {m: {t for t in targets if t in graph and t != m} for m, targets in graph.items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:  # Tarjan's strongly connected components
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in edges[node]:
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for module in sorted(edges):
+        if module not in index:
+            visit(module)
+    assert not cycles, f"modules that import each other: {cycles}"
+    upward = {m: sorted(t for t in targets if not t.startswith("micrograd_feedback"))
+              for m, targets in graph.items() if m.startswith("micrograd_feedback")}
+    assert not {m: t for m, t in upward.items() if t}, "the student side imports the grader's code"
+    below = {m: sorted(t for t in targets if t.split(".")[0] in ("deploy", "tools", "tests"))
+             for m, targets in graph.items() if m.startswith("autograder")}
+    assert not {m: t for m, t in below.items() if t}, "the grader imports its drivers or tests"

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from autograder.intake.submission import load_submission
 from autograder.sandbox import cgroup, isolation
 from autograder.sandbox.isolation import ADDR_NO_RANDOMIZE, Isolation
 from autograder.sandbox.layout import Layout
-from autograder.staging import staged
-from autograder.submission import load_submission
+from autograder.sandbox.staging import staged
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -196,7 +196,7 @@ def test_the_course_packages_are_there_at_every_level(tmp_path, monkeypatch, lev
     if not isolation.level_works(level):
         pytest.skip(f"isolation level {level} is not available here")
     monkeypatch.setenv("MICROGRAD_SANDBOX", level)
-    from autograder.grade import grade
+    from autograder.grading.grade import grade
 
     result = grade(engine_with(tmp_path, COURSE_IMPORTS))
     assert result["isolation"].startswith(level)
@@ -208,7 +208,7 @@ def test_a_missing_course_package_costs_only_what_uses_it(tmp_path, monkeypatch)
     calling it costs the parts that call it, with a message that says why."""
     packages = {**isolation.course_packages(), "kit_absent_package": ""}
     monkeypatch.setattr(isolation, "course_packages", lambda: packages)
-    from autograder.grade import grade
+    from autograder.grading.grade import grade
 
     uses = "\n_exp = Value.exp\nValue.exp = lambda self: (absent.plot(), _exp(self))[1]\n"
     result = grade(engine_with(tmp_path, "import kit_absent_package as absent\nimport kit_absent_package.sub\n", uses))
@@ -219,7 +219,7 @@ def test_a_missing_course_package_costs_only_what_uses_it(tmp_path, monkeypatch)
 
 
 def test_a_package_outside_the_course_list_is_still_missing(tmp_path):
-    from autograder.grade import grade
+    from autograder.grading.grade import grade
 
     result = grade(engine_with(tmp_path, "import kit_absent_package\n"))
     assert result["parts"]["add"]["score"] == 0

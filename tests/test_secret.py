@@ -16,7 +16,7 @@ def test_graders_starting_together_make_one_complete_secret(tmp_path):
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path)}
     env.pop("MICROGRAD_GRADER_SECRET", None)
     start = time.time() + 3  # all at once: each imports first, then waits for the same moment
-    read = ("import time\nfrom autograder.secret import grader_secret\n"
+    read = ("import time\nfrom autograder.grading.secret import grader_secret\n"
             f"while time.time() < {start}: pass\nprint(grader_secret().decode())")
     graders = [subprocess.Popen([sys.executable, "-c", read], env=env, stdout=subprocess.PIPE, text=True)
                for _ in range(8)]

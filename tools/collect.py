@@ -155,7 +155,7 @@ def write(hand_in: Handed, target: Path) -> None:
 
 def lms_ids_of(course: Path) -> dict[str, str]:
     """The course roster's ``lms_user_id`` -> ``id`` (``make roster`` keeps it in the course)."""
-    from autograder.roster import RosterError, read_roster
+    from autograder.intake.roster import RosterError, read_roster
 
     try:
         roster = read_roster(course / "roster.csv") if (course / "roster.csv").is_file() else {}

@@ -38,7 +38,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder import notebooks
+from autograder.course import notebooks
 from autograder.rubric import load_rubric
 from micrograd_feedback import cells
 from tools.generate_skeleton import BEGIN, find_regions

@@ -17,7 +17,7 @@ import pytest
 from micrograd_feedback.diagnosis import diagnose_error
 from micrograd_feedback.judge import CheckFailure, args_summary
 
-from ..context import CURRENT, GradingContext
+from ..grading.context import CURRENT, GradingContext
 from ..rubric import Part
 from ..sandbox.launcher import WorkerError
 
@@ -27,7 +27,7 @@ from ..sandbox.launcher import WorkerError
 
 @pytest.fixture(scope="session")
 def grading() -> GradingContext:
-    """The ``GradingContext`` of the submission being graded (see ``autograder/context.py``)."""
+    """The ``GradingContext`` of the submission being graded (see ``autograder/grading/context.py``)."""
     return CURRENT.get()
 
 

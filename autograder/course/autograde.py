@@ -75,7 +75,7 @@ class ConversionFailures(logging.Handler):
 class Arrivals:
     """The results of a ``grade-batch`` that is still running, each as soon as it is complete.
 
-    A result counts once its stamp (what it was graded from: ``batch.stamp_of``) is the one
+    A result counts once its stamp (what it was graded from: ``batch.store.stamp_of``) is the one
     expected for this run, so a result left by an earlier run of changed code is never taken.
     """
 
@@ -94,7 +94,7 @@ class Arrivals:
 
     def result(self, student: str) -> dict:
         """The student's result, or ``{"error": ...}`` as ``notebooks.grade_modules`` gives."""
-        from .batch import ERROR, graded_stamp, load_result
+        from ..batch.store import ERROR, graded_stamp, load_result
 
         folder = self.results / student
         while graded_stamp(folder) != self.expected.get(student):
@@ -135,7 +135,7 @@ def stage_sources(course: Path, assignment: str, students: list[str] | None, sta
 def autograde(course: Path, assignment: str, students: list[str] | None = None, jobs: int | None = None) -> int:
     """Grade ``submitted/*/<assignment>`` with the kit and, as results come, run nbgrader's Autograde with
     ``KitGrades``."""
-    from .batch import stamp_of
+    from ..batch.store import stamp_of
 
     course = course.resolve()
     cache = course / CACHE / assignment
@@ -145,7 +145,7 @@ def autograde(course: Path, assignment: str, students: list[str] | None = None, 
         print(f"nbgrader-autograde: no submissions of {assignment} under {course / 'submitted'}", file=sys.stderr)
         return 0
     # Its own process: grading starts (and warms up) while this one loads nbgrader and converts.
-    from .rubric import load_rubric
+    from ..rubric import load_rubric
 
     known = assignment in load_rubric().assignments  # graded as that assignment: its parts only
     batch = subprocess.Popen([sys.executable, "-m", "autograder", "grade-batch", str(sources), "--out", str(results),
@@ -181,7 +181,7 @@ def run_nbgrader(course: Path, assignment: str, students: list[str], arrivals: A
     from nbgrader.preprocessors import Execute
     from traitlets.config.loader import PyFileConfigLoader
 
-    from .nbgrader_kitgrades import KitGrades
+    from .kitgrades import KitGrades
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     configured = config.Autograde.get("autograde_preprocessors")  # the course's own list, if it has one
@@ -234,8 +234,8 @@ def run_nbgrader(course: Path, assignment: str, students: list[str], arrivals: A
 
 def tampering(folder: Path) -> str:
     """What the student changed in the course's cells (often why nbgrader failed), as a clause."""
-    from .notebook_integrity import findings
-    from .rubric import load_rubric
+    from ..intake.notebook_integrity import findings
+    from ..rubric import load_rubric
 
     documents = [path.read_bytes() for path in sorted(folder.glob("*.ipynb")) if path.is_file()]
     changed, _ = findings(documents, load_rubric())

@@ -28,7 +28,7 @@ from .notebooks import (
 class KitGrades(NbGraderPreprocessor):
     """Fill each check cell (``check_<part>``) with what its hidden tests print under autograde."""
 
-    arrivals = Instance("autograder.nbgrader_fast.Arrivals", allow_none=True,
+    arrivals = Instance("autograder.course.autograde.Arrivals", allow_none=True,
                         help="where each student's result comes from, as the batch stamps it").tag(config=True)
     course = Unicode("", help="the course's root folder").tag(config=True)
 

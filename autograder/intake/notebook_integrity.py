@@ -24,7 +24,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 
-from .rubric import Rubric
+from ..rubric import Rubric
 
 CHECK_PREFIX = "check_"
 MAX_FINDINGS = 8

@@ -1,9 +1,5 @@
-"""Grade submissions: stage each, run the hidden checks with pytest, apply the rubric.
-
-    submission (submission.py) -> staged copy (staging.py) -> sandboxed workers (sandbox/)
-    -> checks against oracles (checks/, oracles/, diagnosis/) -> rubric (rubric.py)
-    -> SubmissionResult (result.py) -> reporters (reporters/)
-"""
+"""Grade submissions: stage each, run the hidden checks with pytest, apply the rubric (the pipeline:
+``autograder/__init__.py``)."""
 
 from __future__ import annotations
 
@@ -20,16 +16,16 @@ from micrograd_feedback.judge import CheckFailure
 from micrograd_feedback.modules import MODULES
 from micrograd_feedback.result import CheckResult, PartResult, SubmissionResult
 
+from ..intake.submission import Submission, load_submission
+from ..rubric import Rubric, load_rubric
+from ..sandbox.isolation import Isolation, course_modules
+from ..sandbox.staging import REFERENCE_DIR, staged
 from .context import CURRENT, GradingContext
-from .rubric import Rubric, load_rubric
-from .sandbox.isolation import Isolation, course_modules
 from .secret import grader_secret, seed_for
-from .staging import REFERENCE_DIR, staged
-from .submission import Submission, load_submission
 
 __all__ = ["REFERENCE_DIR", "GradingLoop", "grade", "grade_each", "grade_result", "grader_secret"]
 
-CHECKS_DIR = Path(__file__).resolve().parent / "checks"
+CHECKS_DIR = Path(__file__).resolve().parents[1] / "checks"
 
 Done = Callable[[Path, "SubmissionResult | None", "Exception | None"], None]
 

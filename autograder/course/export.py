@@ -21,7 +21,7 @@ from nbgrader.plugins.export import CsvExportPlugin
 
 from micrograd_feedback.untrusted import csv_cell
 
-from .nbgrader_fast import CACHE, NOT_AUTOGRADED
+from .autograde import CACHE, NOT_AUTOGRADED
 
 COLUMNS = ("assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
            "raw_score", "late_submission_penalty", "score", "max_score", "status")

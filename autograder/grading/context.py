@@ -18,11 +18,11 @@ import pytest
 
 from micrograd_feedback.judge import raised
 
-from .rubric import MODULES, Part, Rubric
-from .sandbox.isolation import Isolation
-from .sandbox.launcher import Worker, WorkerError
-from .sandbox.layout import Layout
-from .submission import Submission
+from ..intake.submission import Submission
+from ..rubric import MODULES, Part, Rubric
+from ..sandbox.isolation import Isolation
+from ..sandbox.launcher import Worker, WorkerError
+from ..sandbox.layout import Layout
 
 
 @dataclass

@@ -24,7 +24,7 @@ from nbconvert.preprocessors import Preprocessor
 from nbgrader.preprocessors import ClearHiddenTests
 from traitlets import Bool, List
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "assignments" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "assignments" / "templates"
 NBGRADER_TEMPLATES = Path(nbgrader.__path__[0]) / "server_extensions" / "formgrader" / "templates"
 NO_SCRIPT = "data:text/javascript,"  # the page's MathJax URL: loads nothing
 _MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.DOTALL)

@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .rubric import MODULES
-from .sandbox.isolation import staging_dir
-from .sandbox.layout import Layout
-from .submission import Submission
+from ..intake.submission import Submission
+from ..rubric import MODULES
+from .isolation import staging_dir
+from .layout import Layout
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # autograder/
 RUNTIME_DIR = PACKAGE_DIR / "sandbox" / "runtime"
 PROBES = PACKAGE_DIR.parent / "micrograd_feedback" / "probes.py"  # stdlib only: it runs beside the student's code
 REFERENCE_DIR = PACKAGE_DIR.parent / "solutions"

@@ -21,9 +21,9 @@ from pathlib import Path, PurePosixPath
 
 from micrograd_feedback.untrusted import shown as inert
 
+from ..rubric import MODULES
 from . import files
 from .files import RefusedFile
-from .rubric import MODULES
 
 AUTODIFF_LIBRARIES = frozenset({"torch", "jax", "jaxlib", "tensorflow", "autograd", "mxnet", "paddle"})
 # The kit's own code: its reference, its grader, the checks' graph walk (importable beside the
@@ -243,8 +243,8 @@ def read_notebooks(tree: files.Tree, paths: list[PurePosixPath]) -> Notebooks:
     """The one reader of notebook submissions (``grade``, ``grade-batch``, platforms)."""
     from micrograd_feedback.cells import assemble, student_cells  # only needed for notebook submissions
 
+    from ..rubric import load_rubric
     from .notebook_integrity import assignment_of, summary
-    from .rubric import load_rubric
 
     notes, documents, cells, names = [], [], [], []
     for relative in paths[:MAX_NOTEBOOKS]:

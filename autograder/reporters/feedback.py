@@ -17,7 +17,7 @@ from micrograd_feedback.probes import outputs_first
 from micrograd_feedback.result import CheckResult, GradientCase, SubmissionResult
 from micrograd_feedback.untrusted import markdown_block, markdown_text
 
-from .reporters.text import distinct_diagnoses
+from .text import distinct_diagnoses
 
 
 def render(name: str, result: SubmissionResult, folder: Path) -> str:

@@ -3,7 +3,7 @@
 The client (this process) reads every submission the way a local batch does
 (``submission.load_submission``: no links, bounded, decoded), sends each one
 as plain data to a ``dask.distributed`` worker, and writes what comes back
-with the same ``batch.record`` a local grader uses, one submission at a time
+with the same ``store.record`` a local grader uses, one submission at a time
 as results arrive, atomically: the output folder looks exactly like a local
 ``grade-batch``'s, and resume works the same way.
 
@@ -12,7 +12,7 @@ process fed through a queue (as a local grader keeps one session for many
 submissions).  The grader secret never travels: every worker reads its own
 (``$MICROGRAD_GRADER_SECRET`` or ``~/.config/micrograd-kit/grader-secret``
 on its host), and returns the fingerprint of its grading code and secret
-(``batch.grader_digest``) with each result; a result from a worker whose
+(``store.grader_digest``) with each result; a result from a worker whose
 fingerprint differs from the client's is refused, so a mis-provisioned host
 cannot put different inputs or an older grader into the gradebook.
 
@@ -36,8 +36,8 @@ from pathlib import Path
 
 from micrograd_feedback.result import SubmissionResult
 
-from .rubric import Rubric
-from .submission import Submission
+from ..intake.submission import Submission
+from ..rubric import Rubric
 
 Finished = Callable[[Path, "str | None"], None]
 
@@ -63,7 +63,7 @@ class SessionGrader:
         return result
 
     def _serve(self) -> None:
-        from .grade import grade_each
+        from ..grading.grade import grade_each
 
         current: list[queue.Queue] = []
 
@@ -112,7 +112,7 @@ def session_for(rubric: Rubric, rubric_key: str) -> SessionGrader:
 
 def grade_on_worker(submission: Submission, rubric: Rubric, rubric_key: str) -> dict:
     """The task a worker runs: the result as JSON, and the worker's grading fingerprint."""
-    from .batch import grader_digest
+    from .store import grader_digest
 
     result = session_for(rubric, rubric_key).grade(submission)
     return {"result": result.to_json(), "grader": grader_digest()}
@@ -124,7 +124,7 @@ async def warm_worker(rubric: Rubric, rubric_key: str) -> None:
     returns at once: it runs on the worker's event loop, which must not block, and the client does not
     wait for it (``Client.run(wait=False)`` takes coroutines only).  A worker that joins later warms up
     on its first submission."""
-    from .oracles import import_torch_meanwhile
+    from ..oracles import import_torch_meanwhile
 
     import_torch_meanwhile()
     session_for(rubric, rubric_key)
@@ -167,14 +167,14 @@ def run_cluster(todo: list[Path], out: Path, rubric: Rubric, scheduler: str, fin
     as a local pool calls it (why: None when graded)."""
     from distributed import as_completed
 
-    from .batch import ERROR, _write_atomic, grader_digest, record, rubric_digest
-    from .submission import load_submission
+    from ..intake.submission import load_submission
+    from .store import ERROR, grader_digest, record, rubric_digest, write_atomic
 
     mine = grader_digest()
     key = rubric_digest(rubric)
 
     def failed(submission: Path, why: str) -> None:
-        _write_atomic(out / submission.name / ERROR, why + "\n")  # replacing an earlier run's
+        write_atomic(out / submission.name / ERROR, why + "\n")  # replacing an earlier run's
         finished(submission, why)
 
     with connect(scheduler) as client:

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from micrograd_feedback.result import SubmissionResult
 from micrograd_feedback.untrusted import html_href, shown
 
-from .rubric import Rubric
+from ..rubric import Rubric
 
-# What each kind of problem is called in the needs-attention list (autograder/submission.py's kinds).
+# What each kind of problem is called in the needs-attention list (autograder/intake/submission.py's kinds).
 PROBLEM_LABELS = {
     "missing": "missing {module}.py",
     "refused": "{module}.py not read (a link or special file)",
