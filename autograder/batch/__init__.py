@@ -60,10 +60,10 @@ def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None
             stale.unlink()
     if removed := remove_stale():
         print(f"removed {removed} staging folder(s) left by a grader that was killed", file=sys.stderr)
-    loaded = {s.name: loaded(s) for s in submissions}
+    read = {s.name: loaded(s) for s in submissions}
     if not rubric.assignment and not whole:
-        rubric = class_rubric(rubric, loaded)
-    stamps = {s.name: stamp_of(s, rubric, loaded[s.name]) for s in submissions}
+        rubric = class_rubric(rubric, read)
+    stamps = {s.name: stamp_of(s, rubric, read[s.name]) for s in submissions}
     previous = {s.name: graded_stamp(out / s.name) for s in submissions}
     todo = [s for s in submissions if force or previous[s.name] != stamps[s.name]]
     changed = [s.name for s in todo if previous[s.name] is not None and not force]
@@ -101,12 +101,12 @@ def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None
     return 1 if failures else 0
 
 
-def class_rubric(rubric: Rubric, loaded: dict) -> Rubric:
+def class_rubric(rubric: Rubric, read: dict) -> Rubric:
     """The rubric of the one assignment every submission is a notebook of, else ``rubric`` itself: a
     class that handed in ``value_engine`` notebooks is never told about ``nn.py``."""
     from ..intake.submission import Submission
 
-    found = {s.assignment if isinstance(s, Submission) and s.places else None for s in loaded.values()}
+    found = {s.assignment if isinstance(s, Submission) and s.places else None for s in read.values()}
     assignment = found.pop() if len(found) == 1 else None
     if assignment is not None:
         print(f"grading the assignment {assignment} only: every submission is its notebook "
