@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import codecs
+import functools
 import hashlib
 import io
 import tokenize
@@ -138,12 +139,19 @@ def load_submission(path: Path) -> Submission:
     return submission
 
 
+@functools.cache
+def _public_definitions(module: str) -> tuple[str, ...]:
+    """The classes and functions a student writes in ``module`` (the reference's, public names only)."""
+    reference = Path(__file__).resolve().parents[2] / "solutions" / f"{module}.py"
+    tree = ast.parse(reference.read_text())
+    return tuple(node.name for node in tree.body if isinstance(node, (ast.ClassDef, ast.FunctionDef))
+                 and not node.name.startswith("_"))
+
+
 def _missing(module: str, notebooks: bool) -> str:
     if not notebooks:
         return f"{module}.py is missing: the parts it holds get no credit"
-    from micrograd_feedback.modules import DEFINED_IN
-
-    names = ", ".join(n for n, m in DEFINED_IN.items() if m == module and not n.startswith("_") and not n.isupper())
+    names = ", ".join(_public_definitions(module))
     return (f"no cell of the notebooks defines {names} ({module}.py's code): the parts it holds get no credit "
             "(an assignment's notebook alone is graded with --assignment)")
 
