@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from .diagnosis import OpEvidence, diagnose_backward, diagnose_op, diagnose_structure
 from .expressions import Expression
 from .numeric import close, evaluate, fmt, gradient
-from .result import Diagnosis, GradientCase
+from .result import CheckResult, Diagnosis, GradientCase
 
 SHOWN_CHARS = 300  # what one shown value may take: observations are the student's, so bounded
 MAX_CALLS = 10_000  # a backward probe reports at most this many _backward calls
@@ -38,6 +38,12 @@ class CheckFailure(Exception):
         self.diagnoses = tuple(d for d in diagnoses if d is not None)
         self.status, self.case, self.where = status, case, where
         super().__init__(error or f"expected {expected}, got {got}")
+
+    def result(self, name: str, part: str, weight: float = 1.0) -> CheckResult:
+        """The check's result (both sides build it here): a status the result knows ("crashed": "error")."""
+        status = self.status if self.status in ("failed", "error", "timeout") else "error"
+        return CheckResult(name, part, weight, status, ran=self.ran, expected=self.expected, got=self.got,
+                           error=self.error, diagnoses=self.diagnoses, case=self.case, where=self.where)
 
 
 def fail(ran: str, expected: str, got: str, diagnosis: Diagnosis | None = None, *,

@@ -100,6 +100,22 @@ class CheckResult:
         return [d.key for d in self.diagnoses]
 
 
+def diagnoses_once(checks, exclude=()) -> list[tuple[CheckResult, Diagnosis]]:
+    """Each diagnosis among ``checks`` once, with the first check that shows it, in order, but those
+    whose key is in ``exclude``: what every report lists after a part's first failure."""
+    seen, found = set(exclude), []
+    for check in checks:
+        for diagnosis in check.diagnoses:
+            if diagnosis.key not in seen:
+                seen.add(diagnosis.key)
+                found.append((check, diagnosis))
+    return found
+
+
+def distinct_diagnoses(checks, exclude=()) -> list[Diagnosis]:
+    return [diagnosis for _, diagnosis in diagnoses_once(checks, exclude)]
+
+
 @dataclass
 class PartResult:
     id: str

@@ -101,10 +101,7 @@ class GradingLoop:
             return CheckResult(item.name, part, weight)
         error = call.excinfo.value if call.excinfo else None
         if isinstance(error, CheckFailure):
-            status = error.status if error.status in ("failed", "error", "timeout") else "error"  # e.g. "crashed"
-            return CheckResult(item.name, part, weight, status, ran=error.ran, expected=error.expected, got=error.got,
-                               error=error.error, diagnoses=error.diagnoses, case=error.case,
-                               where=error.where)
+            return error.result(item.name, part, weight)
         # A bug in the grader itself, not in the submission: say so plainly.
         return CheckResult(item.name, part, weight, "error",
                            error=f"internal grader error in this check: {call.excinfo.exconly()[:300]}")

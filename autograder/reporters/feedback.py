@@ -14,10 +14,8 @@ import re
 from pathlib import Path
 
 from micrograd_feedback.probes import outputs_first
-from micrograd_feedback.result import CheckResult, GradientCase, SubmissionResult
+from micrograd_feedback.result import CheckResult, GradientCase, SubmissionResult, distinct_diagnoses
 from micrograd_feedback.untrusted import markdown_block, markdown_text
-
-from .text import distinct_diagnoses
 
 
 def render(name: str, result: SubmissionResult, folder: Path) -> str:

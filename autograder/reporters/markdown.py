@@ -3,10 +3,8 @@ wrong in each, then the first failed check of each part that lost points, in ful
 
 from __future__ import annotations
 
-from micrograd_feedback.result import PartResult, SubmissionResult
+from micrograd_feedback.result import PartResult, SubmissionResult, distinct_diagnoses
 from micrograd_feedback.untrusted import markdown_block, markdown_code, markdown_text
-
-from .text import distinct_diagnoses
 
 WITHHELD = "details withheld until grades are released"
 

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from micrograd_feedback.result import SubmissionResult
+from micrograd_feedback.result import SubmissionResult, distinct_diagnoses
 
 
 def render(result: SubmissionResult, color: bool = False) -> str:
@@ -41,17 +41,6 @@ def render(result: SubmissionResult, color: bool = False) -> str:
     if result.isolation:
         console.print(f"\n[dim]isolation: {result.isolation}[/dim]")
     return buffer.getvalue()
-
-
-def distinct_diagnoses(checks, exclude=()):
-    """Each diagnosis among ``checks`` once, in order, but those in ``exclude``."""
-    seen, found = set(exclude), []
-    for check in checks:
-        for diagnosis in check.diagnoses:
-            if diagnosis.key not in seen:
-                seen.add(diagnosis.key)
-                found.append(diagnosis)
-    return found
 
 
 def _indent(text: str) -> str:

@@ -26,7 +26,7 @@ from ..diagnosis import diagnose_error, diagnose_graph
 from ..judge import CheckFailure, fail, show
 from ..modules import MODULES, PARTS
 from ..numeric import close, evaluate, gradient
-from ..result import CheckResult
+from ..result import CheckResult, diagnoses_once
 from . import cases, oracle
 
 CASE_SECONDS = 10.0  # a case that runs longer is stopped (an infinite loop in the student's code)
@@ -73,12 +73,8 @@ def report(part: str, results: list[CheckResult]) -> str:
     lines = [f"{part} ({title}): {len(results) - len(failed)} of {len(results)} public checks passed", "",
              f"x {failed[0].name}:"]
     lines += ["    " + line for line in failed[0].message.splitlines()]
-    seen = set(failed[0].keys())
-    for result in failed[1:]:
-        for diagnosis in result.diagnoses:
-            if diagnosis.key not in seen:
-                seen.add(diagnosis.key)
-                lines += [f"x {result.name}:", f"    Also: {diagnosis.text()}"]
+    for result, diagnosis in diagnoses_once(failed[1:], exclude=failed[0].keys()):
+        lines += [f"x {result.name}:", f"    Also: {diagnosis.text()}"]
     return "\n".join(lines)
 
 
@@ -96,9 +92,7 @@ def _run_case(part: str, name: str, run: Callable[[], None], locate) -> CheckRes
         with _time_limit(CASE_SECONDS), _no_exit():
             run()
     except CheckFailure as failure:
-        return CheckResult(name, part, status=failure.status, ran=failure.ran, expected=failure.expected,
-                           got=failure.got, error=failure.error, diagnoses=failure.diagnoses, case=failure.case,
-                           where=failure.where)
+        return failure.result(name, part)
     except _Timeout:
         return CheckResult(name, part, status="timeout", ran=name,
                            error=f"Your code did not finish within {CASE_SECONDS:g} s (an infinite loop?)")
