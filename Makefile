@@ -32,9 +32,10 @@ lint: $(SETUP)
 	@$(VENV)/bin/ruff check $(LINTED)
 	@$(VENV)/bin/mypy
 
-## skeleton: regenerate micrograd_skeleton/ from solutions/
+## skeleton: regenerate micrograd_skeleton/ (and the example submissions) from solutions/
 skeleton: $(SETUP)
 	@$(PYTHON) tools/generate_skeleton.py
+	@$(PYTHON) tools/generate_examples.py
 
 ## bench: speed of the reference engine and of grading (cold grade, batch, memory, nbgrader)
 bench: $(SETUP)

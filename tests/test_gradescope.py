@@ -318,7 +318,7 @@ def test_results_are_written_when_the_grader_itself_breaks(gradescope):
     submit_reference(gradescope / "submission")
     # The grader cannot even import its core. (Editing, not deleting: an editable
     # install of the kit would otherwise stand in for the missing package.)
-    (gradescope / "source" / "autograder" / "grade.py").write_text("def broken(:\n")
+    (gradescope / "source" / "autograder" / "grading" / "grade.py").write_text("def broken(:\n")
     (gradescope / "results" / "results.json").write_text('{"score": 100}')  # stale: must not survive
     results = run_autograder(gradescope)
     assert results["score"] == 0
