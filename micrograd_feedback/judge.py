@@ -81,12 +81,29 @@ def _one(value) -> str:
     return fmt(value if isinstance(value, (int, float)) and not isinstance(value, bool) else None)
 
 
+def cascade(part: str, called, members_of: dict[str, frozenset[str]], is_wrong) -> Diagnosis | None:
+    """When a failing case of ``part`` called members of other parts (``called``: the probe's ``called``)
+    and one of those parts is wrong (``is_wrong(part)``: its own checks fail), say so first: the failure
+    may be that part's, not this one's.  ``members_of``: every operation part's members."""
+    from .diagnosis.catalogue import advice
+
+    if not isinstance(called, list):
+        return None
+    for other, members in members_of.items():
+        used = [m for m in called if isinstance(m, str) and m in members]
+        if other != part and used and is_wrong(other):
+            shown = ", ".join(f"`{m}`" for m in used)
+            return advice("uses-a-wrong-part", members=shown, verb="is" if len(used) == 1 else "are", part=other)
+    return None
+
+
 def raised(kind: str, message: str, where: str | None) -> str:
-    """What the student's code raised, and where; without a place in their code, the check's own call
-    of their class raised it (a missing method, say)."""
+    """What the student's code raised, and where.  Without a place in their code, Python raised it as the
+    check called into their class (a missing method, a ``_backward`` taking an argument, a constructor
+    refusing the contract's arguments): still their code's doing, never the check's."""
     if where:
         return f"Your code raised {kind} ({where}): {message}"
-    return f"The check's call raised {kind}: {message}"
+    return f"Calling your code raised {kind}: {message}"
 
 
 def args_summary(args: dict) -> str:

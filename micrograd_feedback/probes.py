@@ -108,16 +108,19 @@ CHILDREN_NAMES = ("children", "prev", "parents", "operands", "inputs")
 
 
 def builder_for(V):
-    """What grafted reference code calls ``Value``: ``V`` itself when ``V(data, children)`` puts the
-    children in ``_prev``, as the contract says; otherwise a stand-in that builds ``V``'s instances
-    through the parameter that takes children (or sets ``_prev`` after ``V(data)``), so that the
-    grader's own nodes do not break on a constructor whose order differs.  The difference costs the
-    student only where it is checked (the backward part), with its own message."""
+    """What grafted reference code calls ``Value``: ``V`` itself when ``V(data, children, op)`` works and
+    puts the children in ``_prev``, as the contract says; otherwise a stand-in that builds ``V``'s
+    instances with what ``V`` takes: the children second without the cosmetic ``op`` (which the grader
+    never depends on), through the parameter that takes children, or by setting ``_prev`` after
+    ``V(data)``, so that the grader's own nodes do not break on a constructor that differs.  A
+    difference that matters costs the student only where it is checked (the backward part), with its
+    own message."""
     try:
-        if children_placement(V) is None:
-            return V
+        placement = children_placement(V)
     except Exception:  # noqa: BLE001 - a constructor that refuses children: the stand-in tries harder
-        pass
+        placement = {"refused": True}
+    if placement is None and takes_an_op(V):
+        return V
     keyword = next((p for p in constructor_parameters(V)[1:] if p.strip("_") in CHILDREN_NAMES), None)
 
     class Builds(type):
@@ -125,7 +128,12 @@ def builder_for(V):
             return isinstance(obj, V)
 
         def __call__(cls, data, _children=(), _op="", label=""):
-            out = V(data, **{keyword: _children}) if keyword and _children else V(data)
+            if placement is None:
+                out = V(data, _children)
+            elif keyword and _children:
+                out = V(data, **{keyword: _children})
+            else:
+                out = V(data)
             if _children and not holds(getattr(out, "_prev", None), _children):
                 out._prev = set(_children)
             return out
@@ -153,6 +161,11 @@ def type_name(x):
     return type(x).__name__[:40]
 
 
+# The members a probe saw called before the student's code raised, by the exception's id (an exception
+# may refuse attributes); read once, by ``describe_error``, as the worker answers.
+CALLED_BEFORE: dict[int, list[str]] = {}
+
+
 def describe_error(error, setup=None):
     """Exception type, a capped message, and where in the student's files it arose."""
     student_files = set((setup or {}).get("files", {}).values()) if isinstance(setup, dict) else set()
@@ -166,7 +179,10 @@ def describe_error(error, setup=None):
         message = str(error)
     except BaseException:  # noqa: BLE001 - a rigged __str__
         message = "<unprintable>"
-    return {"type": type_name(error), "message": message[:MESSAGE_CAP], "where": where}
+    described = {"type": type_name(error), "message": message[:MESSAGE_CAP], "where": where}
+    if id(error) in CALLED_BEFORE:
+        described["called"] = CALLED_BEFORE.pop(id(error))
+    return described
 
 
 def outputs_first(root, children):
@@ -263,11 +279,43 @@ def kept_elsewhere(node, keeps):
     return {"prev": hasattr(node, "_prev"), "found_in": shown_name(found) if found else None}
 
 
+def takes_an_op(V) -> bool:
+    """Does ``V(data, children, op)`` work (the contract's third, cosmetic, argument)?"""
+    try:
+        V(0.0, (), "")
+    except Exception:  # noqa: BLE001 - refused, however: the grader builds without it
+        return False
+    return True
+
+
 def children_placement(V):
     """None if ``V(data, (child,))`` puts ``child`` in ``_prev`` (the contract's constructor); else
-    ``kept_elsewhere``'s answer for the node the grader would build."""
+    ``kept_elsewhere``'s answer for the node the grader would build, and ``landed_in``: the attribute that
+    holds the very tuple of children passed (None if none does), which tells a constructor taking its
+    children second but keeping them under another name from one taking them elsewhere; and
+    ``prev_type``: the type of a ``_prev`` that cannot be iterated (None otherwise)."""
     child = V(0.0)
-    return kept_elsewhere(V(1.0, (child,)), lambda container: holds(container, [child]))
+    children = (child,)
+    node = V(1.0, children)
+    found = kept_elsewhere(node, lambda container: holds(container, [child]))
+    if found is not None:
+        landed = next((name for name in attribute_names(node) if getattr(node, name, None) is children), None)
+        found["landed_in"] = shown_name(landed) if landed else None
+        found["prev_type"] = prev_not_iterable(node)
+    return found
+
+
+def prev_not_iterable(node):
+    """The type of ``node._prev`` when it exists and cannot be iterated (None otherwise)."""
+    try:
+        prev = node._prev
+    except Exception:  # noqa: BLE001 - no _prev, or a property that raises: not this question
+        return None
+    try:
+        iter(prev)
+    except TypeError:
+        return type_name(prev)
+    return None
 
 
 def operands_attribute(node, V):
@@ -343,7 +391,7 @@ def run(state, request):
     return PROBES[request["probe"]](state, **request["args"])
 
 
-def probe_op(state, expr, inputs, out_grad, propagate_mode="grader", enable=()):
+def probe_op(state, expr, inputs, out_grad, propagate_mode="grader", enable=(), track=()):
     """Evaluate ``expr`` on Values, seed ``out.grad``, propagate, observe.
 
     ``propagate_mode`` "grader" walks the graph with the grader's own
@@ -351,16 +399,30 @@ def probe_op(state, expr, inputs, out_grad, propagate_mode="grader", enable=()):
     "student" calls the student's ``out.backward()`` (integration checks).
     ``enable``: flag attributes (``grad_flags``) to set True on every leaf
     first, to learn whether a flag is what switches the gradients off.
+    ``track``: members of ``Value`` whose calls while ``expr`` is evaluated are
+    observed (``called``), so a check can tell that ``-a`` used ``__mul__``.
     """
     V = state.Value
-    with CreationOrder(V) as born:
-        leaves = {name: V(value) for name, value in inputs.items()}
-        for leaf in leaves.values():
-            for flag in enable:
-                setattr(leaf, flag, True)
-        namespace = dict(leaves)
-        out = eval(expr, {"__builtins__": {}}, namespace)  # noqa: S307 - expr comes from the grader
+    calls = Calls(V, track)
+    try:
+        with CreationOrder(V) as born, calls as called:
+            leaves = {name: V(value) for name, value in inputs.items()}
+            for leaf in leaves.values():
+                for flag in enable:
+                    setattr(leaf, flag, True)
+            out = eval(expr, {"__builtins__": {}}, dict(leaves))  # noqa: S307 - expr comes from the grader
+        return _observe_op(V, out, leaves, born, called, out_grad, propagate_mode, track)
+    except Exception as error:
+        if track:  # what ran before the raise: an operation it used may be another part's, and wrong
+            CALLED_BEFORE[id(error)] = list(calls.called)
+        raise
+
+
+def _observe_op(V, out, leaves, born, called, out_grad, propagate_mode, track):
+    """``probe_op``'s observations of ``out``, built from ``leaves``, after it is built."""
     observation = {"is_value": isinstance(out, V), "type": type_name(out)}
+    if track:
+        observation["called"] = list(called)
     if not isinstance(out, V):
         observation["data"] = number(out)
         return observation
@@ -375,6 +437,7 @@ def probe_op(state, expr, inputs, out_grad, propagate_mode="grader", enable=()):
         found = [x for x in (operands_attribute(node, V) for node in below if isinstance(node, V)) if x]
         observation["operands"] = next((x for x in found if x["found_in"]), None) or next(
             (x for x in found if not x["prev"]), None)
+        observation["prev_type"] = next((t for t in map(prev_not_iterable, below) if t), None)
     # Over every computed node, not only out: the op under test may sit inside the expression.
     inner = [node for node in below if _children(node)]
     fresh_leaf_code = getattr(getattr(V(0.0), "_backward", None), "__code__", None)
@@ -392,6 +455,50 @@ def probe_op(state, expr, inputs, out_grad, propagate_mode="grader", enable=()):
     if leaves and not any(observation["grads"].values()):  # no gradient at all: is a flag switching them off?
         observation["grad_flags"] = grad_flags(next(iter(leaves.values())))
     return observation
+
+
+class Calls:
+    """Records which of ``members`` of class ``V`` are called inside the ``with`` block (each once, in the
+    order first called), by wrapping them on the class for that time only; a class that refuses the
+    wrappers is left as it is (nothing recorded)."""
+
+    _MISSING = object()
+
+    def __init__(self, V, members):
+        self.V, self.members, self.called, self.saved = V, tuple(members), [], {}
+
+    def __enter__(self):
+        for name in self.members:
+            original = getattr(self.V, name, None)
+            if not callable(original):
+                continue
+            try:
+                self.saved[name] = self.V.__dict__.get(name, self._MISSING)
+                setattr(self.V, name, self._wrap(name, original))
+            except (AttributeError, TypeError):
+                self.saved.pop(name, None)
+        return self.called
+
+    def _wrap(self, name, original):
+        called = self.called
+
+        def tracked(*args, **kwargs):
+            if name not in called:
+                called.append(name)
+            return original(*args, **kwargs)
+
+        return tracked
+
+    def __exit__(self, *exc):
+        for name, original in self.saved.items():
+            try:
+                if original is self._MISSING:
+                    delattr(self.V, name)
+                else:
+                    setattr(self.V, name, original)
+            except (AttributeError, TypeError):
+                pass
+        return False
 
 
 def probe_graph_backward(state, nodes, root):

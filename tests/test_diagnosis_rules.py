@@ -159,6 +159,14 @@ OP_CASES = {
     "lone_relu_gradient_wrong": (
         lambda: right("relu", "a.relu()", {"a": -1.0}, {"a": 1.0}, {"a": 0.0}),
         lambda: right("relu", "a.relu()", {"a": 0.0}, {"a": 1.0}, {"a": 0.0})),
+    "returns_nothing": (
+        lambda: op("neg_sub", "-a", {"a": 1.0}, {"is_value": False, "type": "NoneType", "data": None}, -1.0, {"a": -1}),
+        lambda: op("neg_sub", "-a", {"a": 1.0}, {"is_value": False, "type": "float", "data": -1.0}, -1.0, {"a": -1})),
+    "prev_cannot_be_walked": (
+        lambda: op("add", "a + b", {"a": 1, "b": 2}, {"data": 3.0, "reaches": {"a": False, "b": False},
+                                                     "prev_type": "Children"}, 3.0, {"a": 1, "b": 1}),
+        lambda: op("add", "a + b", {"a": 1, "b": 2}, {"data": 3.0, "reaches": {"a": False, "b": False},
+                                                     "prev_type": None}, 3.0, {"a": 1, "b": 1})),
 }
 
 ERROR_CASES = {
@@ -176,6 +184,22 @@ ERROR_CASES = {
                                      ErrorEvidence("exp", "AttributeError", "'int' object has no attribute 'exp'")),
     "number_walked_as_a_node": (ErrorEvidence("graphs", "AttributeError", "'int' object has no attribute '_prev'"),
                                 ErrorEvidence("graphs", "AttributeError", "'int' object has no attribute 'data'")),
+    "exponent_wrapped_into_a_value": (
+        ErrorEvidence("pow", "TypeError", "unsupported operand type(s) for ** or pow(): 'float' and 'Value'"),
+        ErrorEvidence("pow", "TypeError", "unsupported operand type(s) for ** or pow(): 'float' and 'float'")),
+    "an_operation_returned_none": (
+        ErrorEvidence("add", "TypeError", "unsupported operand type(s) for +: 'float' and 'NoneType'"),
+        ErrorEvidence("add", "TypeError", "unsupported operand type(s) for +: 'float' and 'str'")),
+    "grad_defined_as_a_method": (
+        ErrorEvidence("mul", "TypeError", "unsupported operand type(s) for +=: 'method' and 'float'"),
+        ErrorEvidence("mul", "TypeError", "unsupported operand type(s) for +=: 'list' and 'float'")),
+    "backward_closure_takes_an_argument": (
+        ErrorEvidence("exp", "TypeError", "Value.exp.<locals>._backward() missing 1 required positional argument: "
+                                          "'self'"),
+        ErrorEvidence("exp", "TypeError", "Value.exp() missing 1 required positional argument: 'self'")),
+    "constructor_cannot_take_the_contracts_arguments": (
+        ErrorEvidence("add", "TypeError", "Value.__init__() takes from 2 to 3 positional arguments but 4 were given"),
+        ErrorEvidence("add", "TypeError", "Value.__add__() takes 2 positional arguments but 3 were given")),
 }
 
 CHAIN = {"r": {"children": ["m"]}, "m": {"children": ["x", "y"]}, "x": {"children": []}, "y": {"children": []}}
@@ -190,6 +214,8 @@ BACKWARD_CASES = {
                                          BackwardEvidence(CHAIN, "r", ["r", "m"], WANT, WANT)),
     "every_child_before_its_parent": (BackwardEvidence(CHAIN, "r", ["m", "r"], WANT, WANT),
                                       BackwardEvidence(CHAIN, "r", ["r", "m"], WANT, WANT)),
+    "not_one_backward_is_called": (BackwardEvidence(CHAIN, "r", [], {"r": 1.0, "m": 0.0, "x": 0.0, "y": 0.0}, WANT),
+                                   BackwardEvidence(CHAIN, "r", ["r"], WANT, WANT)),
     "some_child_before_its_parent": (BackwardEvidence(CHAIN, "r", ["m", "r"], WANT, WANT),
                                      BackwardEvidence(CHAIN, "r", ["r", "m"], WANT, WANT)),
 }

@@ -119,9 +119,13 @@ def test_a_gradient_flag_off_by_default_is_named_not_the_formulas():
         "Likely cause: gradients are switched off by `require_grad`, which is False for `Value(x)`: the grader "
         "(and the contract) builds leaves as `Value(x)` and expects them to receive gradients; default "
         "`require_grad` to True, or drop the flag [grad-flag-off]")
+    # The integration part sends the student to the part that names the flag first (the cascade), then
+    # says what it saw; it names no formula.
+    graphs = message("require_grad_off_by_default", "graphs")
     assert likely_cause("require_grad_off_by_default", "graphs") == (
-        "What this shows: every gradient stayed 0: does the result's `_backward` run at all, and does it add "
-        "into the operands' `.grad`? [no-gradient]")
+        "What this shows: this uses your `__add__`, which is wrong (part `add`): fix `add` first; the code "
+        "checked here may be right once it is [uses-a-wrong-part]")
+    assert "[no-gradient]" in graphs
 
 
 def test_the_exponent_in_prev_is_named_not_an_unwrapped_number():
@@ -164,7 +168,7 @@ def test_multiplying_by_the_other_grad_is_named():
 def test_a_missing_method_is_named_without_blaming_the_students_code():
     text = message("no_exp_no_relu", "exp")
     assert "Your code raised" not in text
-    assert "The check's call raised AttributeError: 'Value' object has no attribute 'exp'" in text
+    assert "Calling your code raised AttributeError: 'Value' object has no attribute 'exp'" in text
     assert likely_cause("no_exp_no_relu", "exp") == (
         "Likely cause: `Value` has no `exp()`: the contract's Value defines it, and this part's checks call it "
         "[method-missing]")
@@ -175,3 +179,17 @@ def test_a_backward_never_assigned_says_how_to_assign_it():
     assert likely_cause("relu_backward_never_assigned", "relu") == (
         "Likely cause: the result's `_backward` is never assigned, so no gradient reaches the inputs: after "
         "`def _backward(): ...`, set `out._backward = _backward` [backward-never-set]")
+
+
+def test_an_error_raised_in_another_parts_code_sends_the_student_there_first():
+    """``__pow__`` wraps its exponent, so ``b**3`` raises inside the README expression: the integration
+    part names the part that raised (the cascade), not a reflected method the engine does have."""
+    assert likely_cause("pow_wraps_exponent", "graphs") == (
+        "What this shows: this uses your `__pow__`, which is wrong (part `pow`): fix `pow` first; the code "
+        "checked here may be right once it is [uses-a-wrong-part]")
+    assert "[missing-reflected]" not in message("pow_wraps_exponent", "graphs")
+
+
+def test_a_constructor_without_the_cosmetic_op_costs_nothing():
+    """The contract's ``_op`` is cosmetic: the grader builds nodes without it when ``__init__`` lacks it."""
+    assert graded("init_without_op")["score"] == graded("init_without_op")["max_score"]

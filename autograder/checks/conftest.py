@@ -15,7 +15,7 @@ import random
 import pytest
 
 from micrograd_feedback.diagnosis import diagnose_error
-from micrograd_feedback.judge import CheckFailure, args_summary
+from micrograd_feedback.judge import CheckFailure, args_summary, cascade
 
 from ..grading.context import CURRENT, GradingContext
 from ..rubric import Part
@@ -51,10 +51,13 @@ def prober(grading: GradingContext, part: Part):
             return grading.probe(part.id, name, **args)
         except WorkerError as error:
             where = error.error.get("where")
+            operations = {p.id: frozenset(p.members) for p in grading.rubric.operations().values()}
+            first = cascade(part.id, error.error.get("called"), operations, grading.failed_parts.__contains__)
             raise CheckFailure(ran=f"the {name} probe with {args_summary(args)}",
                                error=grading.describe_worker_error(error),
                                where=(where["file"], where["line"]) if isinstance(where, dict) else None,
-                               diagnoses=(diagnose_error(part.id, error.error),), status=error.status) from None
+                               diagnoses=(first, diagnose_error(part.id, error.error)),
+                               status=error.status) from None
 
     return run
 

@@ -12,7 +12,7 @@ import functools
 import math
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from contextlib import contextmanager
 
 import pytest
@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from micrograd_feedback.diagnosis import diagnose_graph
-from micrograd_feedback.judge import fail, show
+from micrograd_feedback.judge import CheckFailure, cascade, show
 from micrograd_feedback.numeric import close
 
 from ..oracles import torch_oracle
@@ -42,55 +42,65 @@ def operations(grading) -> dict:
 
 
 def check_against_torch(probe, operations: dict, expr: str, inputs: dict[str, float],
-                        published: dict | None = None) -> None:
-    """``expr`` with the student's ops and ``out.backward()``: data and every input's grad as torch says."""
+                        published: dict | None = None, failed: Set[str] = frozenset()) -> None:
+    """``expr`` with the student's ops and ``out.backward()``: data and every input's grad as torch says.
+
+    ``failed``: the parts whose own checks failed already.  A disagreement in an expression that uses
+    one of them says so first (the cascade), and a bug is named only in a part that is wrong itself."""
     oracle = torch_oracle.evaluate(expr, inputs)
-    obs = probe("op", expr=expr, inputs=inputs, out_grad=1.0, propagate_mode="student")
+    members = sorted({m for ms in operations.values() for m in ms})
+    obs = probe("op", expr=expr, inputs=inputs, out_grad=1.0, propagate_mode="student", track=members)
     ran = f"out = {expr} with {show(inputs)}; out.backward()"
+
+    def wrong(expected: str, got: str, named=None) -> None:
+        first = cascade("graphs", obs.get("called"), operations, failed.__contains__)
+        named = named if named is None or not named.where or named.where in failed else None
+        raise CheckFailure(ran=ran, expected=expected, got=got, diagnoses=(first, named))
+
     if not obs.get("is_value"):
-        fail(ran, "out is a Value", f"a {obs.get('type')}")
+        wrong("out is a Value", f"a {obs.get('type')}")
     if not close(obs.get("data"), oracle.data, rel=1e-6, abs_tol=1e-9):
-        fail(ran, f"out.data = {oracle.data:.6g} (PyTorch)", f"out.data = {show(obs.get('data'))}")
+        wrong(f"out.data = {oracle.data:.6g} (PyTorch)", f"out.data = {show(obs.get('data'))}")
     grads = obs.get("grads") if isinstance(obs.get("grads"), dict) else {}
     if not all(close(grads.get(k), v, rel=1e-6, abs_tol=1e-9) for k, v in oracle.grads.items()):
-        fail(ran, "grads " + show(oracle.grads) + " (PyTorch)", "grads " + show({k: grads.get(k) for k in inputs}),
-             diagnose_graph(operations, expr, inputs, obs, oracle.grads))
+        wrong("grads " + show(oracle.grads) + " (PyTorch)", "grads " + show({k: grads.get(k) for k in inputs}),
+              diagnose_graph(operations, expr, inputs, obs, oracle.grads))
     for name, value in (published or {}).items():  # the numbers the README prints, to 4 decimals
         got = obs.get("data") if name == "out" else grads.get(name)
         if not close(got, value, rel=0, abs_tol=5e-5):
-            fail(ran, f"{name} = {value} (the README)", f"{name} = {show(got)}")
+            wrong(f"{name} = {value} (the README)", f"{name} = {show(got)}")
 
 
-def test_readme_expression(probe, operations):
+def test_readme_expression(probe, operations, grading):
     """The micrograd README: g = 24.7041, dg/da = 138.8338, dg/db = 645.5773 at a = -4, b = 2."""
     check_against_torch(probe, operations, README, {"a": -4.0, "b": 2.0},
-                        published={"out": 24.7041, "a": 138.8338, "b": 645.5773})
+                        published={"out": 24.7041, "a": 138.8338, "b": 645.5773}, failed=grading.failed_parts)
 
 
-def test_readme_expression_drawn(probe, operations, rng):
+def test_readme_expression_drawn(probe, operations, rng, grading):
     """The same program at drawn inputs, kept away from relu's kinks and from f = 0."""
     for _ in range(100):
         inputs = {"a": -rng.uniform(1.0, 5.0), "b": rng.uniform(1.0, 4.0)}
         oracle = torch_oracle.evaluate(README, inputs)
         if oracle.relu_margin > 0.1 and abs(oracle.data) < 1e12:
             break
-    check_against_torch(probe, operations, README, inputs)
+    check_against_torch(probe, operations, README, inputs, failed=grading.failed_parts)
 
 
-def test_tanh_neuron(probe, operations):
+def test_tanh_neuron(probe, operations, grading):
     """The lecture's neuron: x1=2, x2=0, w1=-3, w2=1, b=6.88137...: out 0.7071, d/dx1 -1.5, d/dw1 1."""
     inputs = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432}
     published = {"out": 0.7071, "x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0}
-    check_against_torch(probe, operations, NEURON, inputs, published=published)
+    check_against_torch(probe, operations, NEURON, inputs, published=published, failed=grading.failed_parts)
 
 
 @pytest.mark.parametrize("nin", [2, 3, 5])
-def test_tanh_neuron_drawn(probe, operations, rng, nin):
+def test_tanh_neuron_drawn(probe, operations, rng, nin, grading):
     terms = " + ".join(f"x{i} * w{i}" for i in range(nin))
     expr = f"({terms} + bias).tanh()"
     inputs = {name: rng.uniform(-1.5, 1.5) for i in range(nin) for name in (f"x{i}", f"w{i}")}
     inputs["bias"] = rng.uniform(-1.0, 1.0)
-    check_against_torch(probe, operations, expr, inputs)
+    check_against_torch(probe, operations, expr, inputs, failed=grading.failed_parts)
 
 
 # -- random expression graphs ---------------------------------------------------
@@ -223,4 +233,4 @@ def test_random_expression(probe, operations, grading):
     for index, expr in enumerate(random_expressions()):
         inputs = well_behaved_inputs(expr, random.Random(f"{grading.seed}:graphs:{index}"))
         if inputs is not None:
-            check_against_torch(probe, operations, expr, inputs)
+            check_against_torch(probe, operations, expr, inputs, failed=grading.failed_parts)

@@ -18,11 +18,13 @@ from ..oracles import torch_oracle_nn as oracle
 from .conftest import observe
 
 
-def draw(rng: random.Random, nout: int) -> tuple[int, list, list[float], list[float]]:
-    """nin, per-neuron ``[w..., b]``, x and upstream gradients."""
+def draw(rng: random.Random, nout: int, activation: str = "tanh") -> tuple[int, list, list[float], list[float]]:
+    """nin, per-neuron ``[w..., b]``, x and upstream gradients.  A relu layer gets positive inputs and neurons
+    alternately active and inactive in every draw (``random_params``'s signs)."""
     nin = rng.randint(2, 4)
-    params = oracle.random_params(rng, [nin, nout])
-    x = [rng.uniform(-2, 2) for _ in range(nin)]
+    relu = activation == "relu"
+    params = oracle.random_params(rng, [nin, nout], signs=[oracle.alternating(nout)] if relu else None)
+    x = [rng.uniform(0.2, 2) if relu else rng.uniform(-2, 2) for _ in range(nin)]
     upstream = [rng.choice((-1, 1)) * rng.uniform(0.5, 2) for _ in range(nout)]
     return nin, params, x, upstream
 
@@ -40,7 +42,7 @@ def hypotheses(params: list, x: list[float], act: str) -> dict[str, object]:
 @pytest.mark.parametrize("activation", ["tanh", "relu", "linear"])
 def test_layer_output(probe, rng, activation):
     nout = 3
-    nin, params, x, upstream = draw(rng, nout)
+    nin, params, x, upstream = draw(rng, nout, activation)
     ran = ran_text(nin, nout, activation, params, x)
     obs = observe(probe, ran, "layer", nin=nin, nout=nout, activation=activation, params=params[0], x=x,
                   as_values=False, upstream=upstream)
@@ -51,7 +53,7 @@ def test_layer_output(probe, rng, activation):
 @pytest.mark.weight(3)
 @pytest.mark.parametrize("activation", ["tanh", "linear"])
 def test_layer_single_output_is_a_value(probe, rng, activation):
-    nin, params, x, upstream = draw(rng, 1)
+    nin, params, x, upstream = draw(rng, 1, activation)
     ran = ran_text(nin, 1, activation, params, x)
     obs = observe(probe, ran, "layer", nin=nin, nout=1, activation=activation, params=params[0], x=x,
                   as_values=False, upstream=upstream)
@@ -63,7 +65,7 @@ def test_layer_single_output_is_a_value(probe, rng, activation):
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
 def test_layer_gradients(probe, rng, activation):
     nout = 3
-    nin, params, x, upstream = draw(rng, nout)
+    nin, params, x, upstream = draw(rng, nout, activation)
     ran = (ran_text(nin, nout, activation, params, x)
            + f" (Values); sum(u_j * out[j]) with u = {show(upstream)}; .backward()")
     obs = observe(probe, ran, "layer", nin=nin, nout=nout, activation=activation, params=params[0], x=x,

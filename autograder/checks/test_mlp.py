@@ -34,9 +34,20 @@ def activations(nouts: list[int], activation: str, output_activation: str | None
     return [activation] * (len(nouts) - 1) + [output_activation or activation]
 
 
-def draw(rng: random.Random, nin: int, nouts: list[int]) -> tuple[list, list[float], list[float]]:
-    params = oracle.random_params(rng, [nin, *nouts])
-    x = [rng.uniform(-2, 2) for _ in range(nin)]
+def draw(rng: random.Random, nin: int, nouts: list[int], acts: list[str] | None = None
+         ) -> tuple[list, list[float], list[float]]:
+    """Weights, x and upstream gradients.  A network with relu layers gets positive inputs, and every layer
+    fed non-negative inputs (the first, or one after a relu) neurons alternately positive and negative:
+    each relu has active and inactive neurons in every draw, and a layer after one outputs both signs, so a
+    mis-activated layer shows whatever the values drawn."""
+    relu = acts is not None and "relu" in acts
+    signs: list[list[int | None]] | None = None
+    if relu:
+        assert acts is not None
+        fed_non_negative = [True] + [a == "relu" for a in acts[:-1]]
+        signs = [oracle.alternating(n) if ok else [None] * n for n, ok in zip(nouts, fed_non_negative)]
+    params = oracle.random_params(rng, [nin, *nouts], signs=signs)
+    x = [rng.uniform(0.2, 2) if relu else rng.uniform(-2, 2) for _ in range(nin)]
     upstream = [rng.choice((-1, 1)) * rng.uniform(0.5, 2) for _ in range(nouts[-1])]
     return params, x, upstream
 
@@ -69,7 +80,7 @@ def hypotheses(config: str, params: list, x: list[float]) -> dict[str, object]:
 @pytest.mark.parametrize("config", CONFIGS)
 def test_mlp_output(probe, rng, config):
     nin, nouts, activation, output_activation = CONFIGS[config]
-    params, x, upstream = draw(rng, nin, nouts)
+    params, x, upstream = draw(rng, nin, nouts, activations(nouts, activation, output_activation))
     ran = ran_text(config, x)
     obs = observe(probe, ran, "mlp", nin=nin, nouts=nouts, activation=activation, output_activation=output_activation,
                   params=params, x=x, as_values=False, upstream=upstream)
@@ -81,7 +92,7 @@ def test_mlp_output(probe, rng, config):
 @pytest.mark.parametrize("config", CONFIGS)
 def test_mlp_gradients(probe, rng, config):
     nin, nouts, activation, output_activation = CONFIGS[config]
-    params, x, upstream = draw(rng, nin, nouts)
+    params, x, upstream = draw(rng, nin, nouts, activations(nouts, activation, output_activation))
     ran = ran_text(config, x) + f"; sum(u_j * out[j]) with u = {show(upstream)}; .backward()"
     # x as numbers, as training feeds it: an MLP may wrap its input in Values itself.
     obs = observe(probe, ran, "mlp", nin=nin, nouts=nouts, activation=activation, output_activation=output_activation,

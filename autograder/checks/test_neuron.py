@@ -29,13 +29,18 @@ CASES = {
 
 
 def draw(rng: random.Random, sign: int | None) -> tuple[int, list[float], list[float]]:
-    """nin, ``[w..., b]`` and x, with the pre-activation clear of 0 (and of the given sign)."""
+    """nin, ``[w..., b]`` and x, with the pre-activation clear of 0.  With a ``sign``, x is positive and every
+    weight and the bias have that sign: the pre-activation has it for any weights built from them (a bug that
+    shares or drops some still gives a relu neuron the same regime), so each draw exercises the same behaviour."""
     nin = rng.randint(2, 5)
+    if sign is not None:
+        row = oracle.random_params(rng, [nin, 1], signs=[[sign]])[0][0]
+        return nin, row, [rng.uniform(0.2, 2) for _ in range(nin)]
     while True:
         row = oracle.random_params(rng, [nin, 1])[0][0]
         x = [rng.uniform(-2, 2) for _ in range(nin)]
         z = sum(w * xi for w, xi in zip(row, x)) + row[-1]
-        if abs(z) > 0.1 and (sign is None or z * sign > 0):
+        if abs(z) > 0.1:
             return nin, row, x
 
 

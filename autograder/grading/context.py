@@ -36,6 +36,7 @@ class GradingContext:
     isolation: Isolation
     workers: dict[str, Worker] = field(default_factory=dict)
     import_failures: dict[str, WorkerError] = field(default_factory=dict)
+    failed_parts: set[str] = field(default_factory=set)  # parts with a failed check so far (checks run in rubric order)
     check: pytest.Item | None = None  # the check being run (set by the grading loop)
 
     def probe(self, part_id: str, name: str, **args) -> dict:

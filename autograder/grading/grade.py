@@ -89,7 +89,10 @@ class GradingLoop:
         outcome = yield
         report = outcome.get_result()
         if report.when == "call" or (report.when == "setup" and not report.passed):
-            self.checks.append(self._check(item, call, report))
+            check = self._check(item, call, report)
+            self.checks.append(check)
+            if check.status != "passed":  # a later integration check may use this part's members
+                CURRENT.get().failed_parts.add(check.part)
 
     def _check(self, item, call, report) -> CheckResult:
         marked = item.get_closest_marker("part")  # a module that grades several parts marks each check

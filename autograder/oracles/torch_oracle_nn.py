@@ -164,10 +164,26 @@ def _zero_grad(parameters) -> None:
 
 
 # -- inputs ------------------------------------------------------------------------
-def random_params(rng, sizes: list[int], min_bias: float = 0.3) -> Params:
-    """Weights in [-1, 1] and biases with ``min_bias <= |b| <= 1`` (so a missing bias shows)."""
-    return [
-        [[rng.uniform(-1, 1) for _ in range(nin)] + [rng.choice((-1, 1)) * rng.uniform(min_bias, 1)]
-         for _ in range(nout)]
-        for nin, nout in itertools.pairwise(sizes)
-    ]
+def random_params(rng, sizes: list[int], min_bias: float = 0.3, signs: list[list[int | None]] | None = None
+                  ) -> Params:
+    """Weights in [-1, 1] and biases with ``min_bias <= |b| <= 1`` (so a missing bias shows).
+
+    ``signs`` (per layer, per neuron: +1, -1 or None) fixes the sign of a neuron's every weight and its bias:
+    with non-negative inputs its pre-activation then has that sign whatever values are drawn (and whatever
+    a buggy network does with them), so a relu neuron is active, or inactive, in every draw."""
+    layers = []
+    for index, (nin, nout) in enumerate(itertools.pairwise(sizes)):
+        rows = []
+        for j in range(nout):
+            sign = signs[index][j] if signs else None
+            if sign is None:
+                rows.append([rng.uniform(-1, 1) for _ in range(nin)] + [rng.choice((-1, 1)) * rng.uniform(min_bias, 1)])
+            else:
+                rows.append([sign * rng.uniform(0.2, 1) for _ in range(nin)] + [sign * rng.uniform(min_bias, 1)])
+        layers.append(rows)
+    return layers
+
+
+def alternating(n: int) -> list[int | None]:
+    """+1, -1, +1, ...: half of a relu layer's neurons active, half inactive."""
+    return [1 if j % 2 == 0 else -1 for j in range(n)]

@@ -41,6 +41,7 @@ class Limits:
 # only the student's code, which shares the worker's process, can have written it.
 MALFORMED_MESSAGE = ("the process running your code sent back an answer the grader cannot read (does your code "
                      "write to file descriptors it did not open, or replace the grader's functions?)")
+MAX_CALLED = 40  # members of Value a probe may report as called before a raise
 MALFORMED = {"type": "MalformedAnswer", "where": None, "message": MALFORMED_MESSAGE}
 
 
@@ -50,7 +51,7 @@ class WorkerError(Exception):
     def __init__(self, status: str, error: dict):
         super().__init__(error.get("message", status))
         self.status = status  # "error" | "timeout" | "crashed"
-        self.error = error  # {"type", "message", "where"}: already capped by validation
+        self.error = error  # {"type", "message", "where", maybe "called"}: already capped by validation
 
 
 @dataclass
@@ -221,7 +222,12 @@ def _validated_error(error: object) -> dict:
         where = None
     kind = _clean(error.get("type"), 40)
     kind = kind if kind.replace("_", "").replace(".", "").isalnum() else "Error"
-    return {"type": kind, "message": _clean(error.get("message"), 200), "where": where}
+    validated: dict[str, object] = {"type": kind, "message": _clean(error.get("message"), 200), "where": where}
+    called = error.get("called")
+    if isinstance(called, list):  # the members run before the raise: identifiers, a few
+        validated["called"] = [m for m in called[:MAX_CALLED] if isinstance(m, str) and m.isidentifier()
+                               and len(m) <= 40]
+    return validated
 
 
 def _sanitised(value: object, depth: int = 0) -> object:

@@ -99,11 +99,47 @@ BUGS: dict[str, str] = {
     "train-zero-after-backward": "the gradients are zeroed after `backward()` (and before the update), so the update uses zero gradients",
     "sgd-wrong-sign": "the update goes uphill: it must be `p.data -= lr * p.grad`",
     "mse-sum": "`mse_loss` returns the sum; the contract asks for the MEAN",
+    # -- shapes seen in public micrograd engines (issue 24) --
+    "exponent-wrapped": (
+        "`__pow__` wraps the exponent in a Value and then raises a number to it (`self.data ** other`): "
+        "the exponent is a plain int or float; keep it one (`assert isinstance(other, (int, float))`) and "
+        "use it as it is"
+    ),
+    "grad-is-a-method": (
+        "`grad` is a method of your class, not a number, so `.grad += ...` fails: make it an attribute "
+        "(`self.grad = 0.0` in `__init__`) and give the method another name"
+    ),
+    "backward-takes-an-argument": (
+        "`_backward` is called with no argument (`node._backward()`), but yours takes one: define it "
+        "inside the operation as `def _backward():` (a closure that sees `self`, `other` and `out`)"
+    ),
+    "returns-none": (
+        "an operation returns None (no `return out` at its end), so the next operation gets None: end "
+        "every operation with `return out`"
+    ),
+    "backward-calls-nothing": (
+        "`backward()` calls no node's `_backward` at all: after ordering the nodes, call "
+        "`node._backward()` for each, in reverse topological order, with `self.grad = 1` first"
+    ),
+    "constructor-signature": (
+        "`Value(...)` is called with more arguments than `Value.__init__` takes: give `__init__` the "
+        "contract's parameters `(data, _children=(), _op='', label='')`, even if your code never uses "
+        "`_op` or `label`"
+    ),
+    "prev-not-iterable": (
+        "`_prev` holds a {type}, which cannot be iterated, so nothing can walk the graph: keep the operands "
+        "in a set or tuple (`self._prev = set(_children)`)"
+    ),
 }
 
 
 # What an observation shows when no catalogued bug is singled out: said plainly, as a question.
 OBSERVATIONS: dict[str, str] = {
+    # A cascade: this check's case calls another part's member, whose own checks fail.
+    "uses-a-wrong-part": (
+        "this uses your {members}, which {verb} wrong (part `{part}`): fix `{part}` first; the code "
+        "checked here may be right once it is"
+    ),
     "no-gradient": (
         "every gradient stayed 0: does the result's `_backward` run at all, and does it add into the "
         "operands' `.grad`?"

@@ -82,10 +82,46 @@ class ErrorEvidence:
     message: str
 
 
+@error_rule("exponent-wrapped", 5, {"pow"})
+def exponent_wrapped_into_a_value(e: ErrorEvidence) -> bool:
+    """A number raised to a Value: ``__pow__`` wrapped its exponent and then used it as ``self.data ** other``."""
+    return e.kind == "TypeError" and bool(
+        re.search(r"unsupported operand type\(s\) for \*\* or pow\(\): '(int|float)' and '(?!int'|float')\w+'",
+                  e.message))
+
+
+@error_rule("returns-none", 6)
+def an_operation_returned_none(e: ErrorEvidence) -> bool:
+    """None met as an operand or a node: some operation returned nothing."""
+    return (e.kind == "TypeError" and "'NoneType'" in e.message) or (
+        e.kind == "AttributeError" and e.message.startswith("'NoneType' object has no attribute"))
+
+
+@error_rule("grad-is-a-method", 7)
+def grad_defined_as_a_method(e: ErrorEvidence) -> bool:
+    """``.grad += ...`` on a bound method: the class defines ``grad`` as a method."""
+    return e.kind == "TypeError" and bool(
+        re.search(r"unsupported operand type\(s\) for \+=?: '(method|function)' and", e.message))
+
+
+@error_rule("backward-takes-an-argument", 8)
+def backward_closure_takes_an_argument(e: ErrorEvidence) -> bool:
+    return e.kind == "TypeError" and bool(re.search(r"_backward\(\) missing 1 required positional argument",
+                                                    e.message))
+
+
+@error_rule("constructor-signature", 9)
+def constructor_cannot_take_the_contracts_arguments(e: ErrorEvidence) -> bool:
+    """``Value(...)`` refused its arguments: the constructor takes fewer parameters than its callers pass."""
+    return e.kind == "TypeError" and bool(re.search(
+        r"__init__\(\) takes from \d to [23] positional arguments but [34] were given"
+        r"|__init__\(\) takes [12] positional arguments? but [34] were given", e.message))
+
+
 @error_rule("missing-reflected", 10)
 def number_on_the_left_fails(e: ErrorEvidence) -> bool:
     return e.kind == "TypeError" and bool(
-        re.search(r"unsupported operand type\(s\) for [^:]+: '(int|float)' and '", e.message))
+        re.search(r"unsupported operand type\(s\) for (?!\*\*)[^:]+: '(int|float)' and '", e.message))
 
 
 @error_rule("number-not-wrapped", 20)
@@ -241,6 +277,11 @@ class OpEvidence:
 
 
 # -- the result itself ----------------------------------------------------------------
+@op_rule("returns-none", 9)
+def returns_nothing(e: OpEvidence) -> bool:
+    return not e.obs.get("is_value") and e.obs.get("type") == "NoneType"
+
+
 @op_rule("not-a-value", 10)
 def returns_a_number(e: OpEvidence) -> bool:
     return not e.obs.get("is_value")
@@ -281,6 +322,13 @@ def number_in_prev(foreign: object, expr: str) -> Diagnosis | None:
 @op_rule("exponent-in-prev", 5)
 def a_number_in_prev(e: OpEvidence) -> Diagnosis | None:
     return number_in_prev(e.foreign, e.expr.text)
+
+
+@op_rule("prev-not-iterable", 44)
+def prev_cannot_be_walked(e: OpEvidence) -> Diagnosis | None:
+    """The result is right and keeps its operands in ``_prev``, but in an object nothing can iterate."""
+    kind = quoted(e.obs.get("prev_type"))
+    return advice("prev-not-iterable", type=kind) if e.data_ok and e.unreached and kind else None
 
 
 @op_rule("prev-named-otherwise", 45)
@@ -491,17 +539,29 @@ def diagnose_graph(operations: dict[str, frozenset[str]], expr: str, inputs: dic
 
 
 # == the constructor, as the grader uses it =============================================
+OTHER_PARAMETERS = {"op", "label", "name", "data", "grad"}  # the contract's other constructor arguments
 def diagnose_structure(structure: dict) -> Diagnosis | None:
     """``Value(data, (child,))`` left ``child`` out of ``_prev`` (``probes.probe_graph_backward``):
-    the operands are kept under another name, or the constructor takes its children elsewhere."""
+    ``_prev`` holds something nothing can iterate, the operands are kept under another name, or the
+    constructor takes its children elsewhere."""
+    prev_type = quoted(structure.get("prev_type"))
+    if prev_type:  # a _prev, but one nothing can walk
+        return advice("prev-not-iterable", type=prev_type)
     parameters = [name for name in (quoted(p) for p in (structure.get("parameters") or [])[:8]) if name]
-    attribute = quoted(structure.get("found_in"))
-    if attribute and attribute.lstrip("_") not in {p.lstrip("_") for p in parameters[1:2]}:
+    attribute = quoted(structure.get("found_in")) or quoted(structure.get("landed_in"))
+    second = parameters[1] if len(parameters) >= 2 else None
+    # Where the children passed second landed: under the second parameter's own name (one that is not another
+    # of the contract's parameters, as `label` or `_op` would be), they were taken in the right place and only
+    # kept under another name than `_prev`; anywhere else, the order is wrong (and maybe the name too).
+    taken_second = (attribute is not None and second is not None and attribute.strip("_") == second.strip("_")
+                    and second.strip("_") not in OTHER_PARAMETERS)
+    if attribute and (taken_second or second is None or second.strip("_") in CHILDREN_NAMES):
         return advice("prev-named-otherwise", attribute=attribute)
-    if len(parameters) >= 2 and parameters[1].strip("_") not in CHILDREN_NAMES:
-        return advice("constructor-order", parameters=", ".join(parameters), second=parameters[1])
-    if attribute:
-        return advice("prev-named-otherwise", attribute=attribute)
+    if second is not None and second.strip("_") not in CHILDREN_NAMES and not taken_second:
+        order = advice("constructor-order", parameters=", ".join(parameters), second=second)
+        if structure.get("prev") is False:  # both: the order, and no _prev to keep them in
+            return Diagnosis(order.key, order.advice + "; and keep the children in `_prev`", order.where)
+        return order
     return advice("prev-missing") if structure.get("prev") is False else None
 
 
@@ -546,6 +606,13 @@ class BackwardEvidence:
         judged = [(p, c) for p in self.internal for c in set(self.nodes[p]["children"])
                   if self.nodes[c]["children"] and p in first and c in first]
         return len(judged), sum(first[p] > first[c] for p, c in judged)
+
+
+@backward_rule("backward-calls-nothing", 5)
+def not_one_backward_is_called(e: BackwardEvidence) -> bool:
+    """Not even the root's ``_backward`` ran: an unfinished ``backward`` (the sort never used), or one that a
+    flag switches off; walking recursively is not what is missing."""
+    return not e.calls and bool(e.internal)
 
 
 @backward_rule("backward-no-visited", 10)

@@ -47,9 +47,39 @@ def check_part(part: str, modules: dict[str, Any], locate: Callable[[str, int], 
     a line of the student's code is (a notebook cell), None for a file of its own."""
     if part not in PARTS:
         raise KeyError(f"unknown part {part!r}; the parts are {', '.join(PARTS)}")
-    results = []
-    for name, run in _cases(part, modules):
+    results: list[CheckResult] = []
+    called: dict[str, object] = {}  # case -> the Value members its first probe called
+    for name, run in _cases(part, modules, called):
         results.append(_run_case(part, name, run, locate))
+    return _with_cascades(part, results, called, modules)
+
+
+OPERATION_MEMBERS = {p.id: frozenset(p.members) for p in PARTS.values() if p.operation}
+TRACKED = sorted({m for members in OPERATION_MEMBERS.values() for m in members})
+_CASCADING = threading.local()  # set while another part's checks run to explain a failure: no cascade of cascades
+
+
+def _with_cascades(part: str, results: list[CheckResult], called: dict, modules: dict[str, Any]) -> list[CheckResult]:
+    """A failed case that used another part's member, when that part's own checks fail, says so first."""
+    if getattr(_CASCADING, "active", False):
+        return results
+    verdicts: dict[str, bool] = {}
+
+    def is_wrong(other: str) -> bool:
+        if other not in verdicts:
+            _CASCADING.active = True
+            try:
+                verdicts[other] = any(r.status != "passed" for r in check_part(other, modules))
+            finally:
+                _CASCADING.active = False
+        return verdicts[other]
+
+    for result in results:
+        if result.status != "passed" and result.name in called:
+            first = judge.cascade(part, called[result.name], OPERATION_MEMBERS, is_wrong)
+            # a bug is named in another part only when that part is wrong itself
+            kept = tuple(d for d in result.diagnoses if not d.where or d.where == part or is_wrong(d.where))
+            result.diagnoses = (first, *kept) if first is not None else kept
     return results
 
 
@@ -161,18 +191,19 @@ class _time_limit:  # noqa: N801 - a context manager used as a statement
 
 
 # == the cases of each part ===============================================================
-def _cases(part: str, modules: dict[str, Any]):
-    """(name, run) for every public case of ``part``."""
+def _cases(part: str, modules: dict[str, Any], called: dict):
+    """(name, run) for every public case of ``part``; ``called`` gets what each case's probe called."""
     spec = PARTS[part]
     if spec.operation:
-        yield from _operation_cases(part, modules)
+        yield from _operation_cases(part, modules, called)
     elif part == "backward":
         for name, (nodes, root) in cases.BACKWARD.items():
             yield f"root.backward() on {name}", lambda nodes=nodes, root=root, name=name: _backward_case(
                 modules, nodes, root, name)
     elif part == "graphs":
         for name, (expr, inputs, published) in cases.GRAPHS.items():
-            yield f"out.backward() on {name}", lambda e=expr, i=inputs, p=published: _graph_case(modules, e, i, p)
+            case_name = f"out.backward() on {name}"
+            yield case_name, lambda e=expr, i=inputs, p=published, n=case_name: _graph_case(modules, e, i, p, called, n)
     else:
         yield from NN_TRAIN_CASES[part](_state(modules))
 
@@ -182,14 +213,16 @@ def _state(modules: dict[str, Any]) -> probes.State:
     return probes.State(dict(modules), getattr(engine, "Value", None), None)
 
 
-def _operation_cases(part: str, modules: dict[str, Any]):
+def _operation_cases(part: str, modules: dict[str, Any], called: dict):
     members = frozenset(PARTS[part].members)
 
-    def observe(expr: str, inputs: dict, out_grad: float, **options) -> dict:
-        return probes.probe_op(_state(modules), expr, inputs, out_grad, **options)
-
     for case in cases.operation_cases(part):
-        def run(case=case) -> None:
+        def observe(expr: str, inputs: dict, out_grad: float, case=case, **options) -> dict:
+            obs = probes.probe_op(_state(modules), expr, inputs, out_grad, track=TRACKED, **options)
+            called.setdefault(case.name, obs.get("called"))
+            return obs
+
+        def run(case=case, observe=observe) -> None:
             judge.check_expression(observe, part, members, case.expr, case.inputs, case.out_grad, case.swapped,
                                    expected_grads=case.expected_grads, bug_grads=case.bug_grads)
         yield case.name, run
@@ -200,8 +233,10 @@ def _backward_case(modules: dict[str, Any], nodes: dict, root: str, name: str) -
     judge.judge_backward(obs, nodes, root, f"root.backward() on {name}, whose _backward functions the check wrote")
 
 
-def _graph_case(modules: dict[str, Any], expr: str, inputs: dict, published: dict) -> None:
-    obs = probes.probe_op(_state(modules), expr, inputs, 1.0, "student")
+def _graph_case(modules: dict[str, Any], expr: str, inputs: dict, published: dict, called: dict,
+                case_name: str) -> None:
+    obs = probes.probe_op(_state(modules), expr, inputs, 1.0, "student", track=TRACKED)
+    called[case_name] = obs.get("called")
     ran = f"out = {expr} with {show(inputs)}; out.backward()"
     if not obs.get("is_value"):
         fail(ran, "out is a Value", f"a {obs.get('type')}")
