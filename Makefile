@@ -148,13 +148,17 @@ lab: $(SETUP)
 	@cd $(COURSE) && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" jupyter lab $(LAB_ARGS) $(ROOT_FLAG)
 
 ## student-lab: a student's JupyterLab (student mode: no formgrader) on a working copy of the release in
-## build/student-lab/, made once and never overwritten
+## build/student-lab/, made once and never overwritten; its kernel (and Validate) run in build/student-env/,
+## a venv with the student wheel alone, as in a course's student image
 STUDENT_LAB ?= build/student-lab
+STUDENT_ENV ?= build/student-env
 student-lab: $(SETUP)
 	@$(PYTHON) tools/course.py workspace $(STUDENT_LAB)
+	@$(PYTHON) tools/course.py student-kernel $(STUDENT_ENV)
 	@mkdir -p $(STUDENT_LAB)/.jupyter && cp -r deploy/student/jupyter/. $(STUDENT_LAB)/.jupyter/
-	@cd $(STUDENT_LAB) && JUPYTER_CONFIG_DIR="$(CURDIR)/$(STUDENT_LAB)/.jupyter" PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
-	  jupyter lab $(LAB_ARGS) $(ROOT_FLAG)
+	@cd $(STUDENT_LAB) && JUPYTER_CONFIG_DIR="$(CURDIR)/$(STUDENT_LAB)/.jupyter" \
+	  JUPYTER_PATH="$(CURDIR)/$(STUDENT_ENV)/kernels$${JUPYTER_PATH:+:$$JUPYTER_PATH}" \
+	  PATH="$(CURDIR)/$(VENV)/bin:$$PATH" jupyter lab $(LAB_ARGS) $(ROOT_FLAG)
 
 ## student-wheel: the student distribution (skeleton, public checks, notebook helpers; no answer) in dist/
 student-wheel: $(SETUP)

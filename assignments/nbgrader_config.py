@@ -10,7 +10,13 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbformat.warnings import MissingIDFieldWarning
 from nbgrader.preprocessors import GetGrades
 
-from autograder.course.feedback_page import FeedbackPage, HiddenTestsRemoved, MathAsSVG, quiet_hidden_check_checksums
+from autograder.course.feedback_page import (
+    FeedbackPage,
+    HiddenTestsRemoved,
+    MathAsSVG,
+    ScoreNotEchoed,
+    quiet_hidden_check_checksums,
+)
 
 c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
 
@@ -77,7 +83,8 @@ c.LimitOutput.max_traceback = 100
 # hidden test code.  The course's page names each check by its part, and its
 # math is drawn at generation time: it loads nothing from the network.  The page
 # is generate_feedback's exporter only: formgrader keeps its own template.
-c.GenerateFeedback.preprocessors = [GetGrades, HiddenTestsRemoved, MathAsSVG, CSSHTMLHeaderPreprocessor]
+# ScoreNotEchoed: a check cell's points show in its heading, not again as a bare `Out[n]: 0.0`.
+c.GenerateFeedback.preprocessors = [GetGrades, HiddenTestsRemoved, ScoreNotEchoed, MathAsSVG, CSSHTMLHeaderPreprocessor]
 FeedbackPage.configure(c)
 
 # --- Exporting (nbgrader export) -----------------------------------------------

@@ -101,16 +101,50 @@ def raised(kind: str, message: str, where: str | None) -> str:
     """What the student's code raised, and where.  Without a place in their code, Python raised it as the
     check called into their class (a missing method, a ``_backward`` taking an argument, a constructor
     refusing the contract's arguments): still their code's doing, never the check's."""
+    said = f": {message}" if message else ""
     if where:
-        return f"Your code raised {kind} ({where}): {message}"
-    return f"Calling your code raised {kind}: {message}"
+        return f"Your code raised {kind} ({where}){said}"
+    return f"Calling your code raised {kind}{said}"
 
 
 def args_summary(args: dict) -> str:
     """What a probe was asked, briefly: an expression and its inputs when there is one."""
     if "expr" in args:
-        return f"out = {args['expr']} with {show(args.get('inputs', {}))}"
+        return ran_expression(args["expr"], args.get("inputs", {}))
     return ", ".join(f"{k}={v!r}"[:60] for k, v in args.items())[:400]
+
+
+def ran_expression(expr: str, inputs: dict, then: str = "") -> str:
+    """``expr`` on ``inputs`` as a student would write it: ``out = a + b with a=1, b=2``, then ``then``
+    (``out.backward()``); a grader's one-line program (``[(c := a + b), ..., g][-1]``) as its lines."""
+    steps = program_lines(expr)
+    if steps is None:
+        return f"out = {expr} with {show(inputs)}" + (f"; {then}" if then else "")
+    return "\n".join([f"with {show(inputs)}:", *(f"    {step}" for step in steps), *([f"    {then}"] if then else [])])
+
+
+def program_lines(expr: str) -> list[str] | None:
+    """The statements of a one-line program ``[(x := e), ..., last][-1]``, ending ``out = last``; None for
+    any other expression."""
+    import ast
+
+    try:
+        tree = ast.parse(expr, mode="eval").body
+    except SyntaxError:
+        return None
+    if not (isinstance(tree, ast.Subscript) and isinstance(tree.value, ast.List) and tree.value.elts
+            and ast.unparse(tree.slice) == "-1"):
+        return None
+    steps = list(tree.value.elts)
+    last = steps[-1]
+    if not all(isinstance(step, ast.NamedExpr) for step in steps[:-1]):
+        return None
+
+    def text(node: ast.expr) -> str:  # as the grader wrote it, brackets and spacing included
+        return ast.get_source_segment(expr, node) or ast.unparse(node)
+
+    lines = [f"{text(step.target)} = {text(step.value)}" for step in steps if isinstance(step, ast.NamedExpr)]
+    return [*lines, f"out = {text(last.target if isinstance(last, ast.NamedExpr) else last)}"]
 
 
 # == engine operations ================================================================
@@ -129,7 +163,7 @@ def check_expression(observe: Observe, part: str, members: frozenset[str], expr:
     the operands swapped (what a swapped reflected method computes).
     """
     obs = _clean(observe(expr, inputs, out_grad))
-    ran = f"out = {expr} with {show(inputs)}; out.grad = {out_grad:g}; out._backward() (and any intermediate node's)"
+    ran = ran_expression(expr, inputs, f"out.grad = {out_grad:g}; out._backward() (and any intermediate node's)")
     expected_data = evaluate(expr, inputs)
     unit = expected_grads if expected_grads is not None else gradient(expr, inputs)
     expected = {k: g * out_grad for k, g in unit.items()}

@@ -48,7 +48,7 @@ PARTS = {
     'tanh': Part('tanh', 'tanh', 'engine', ('tanh',), True),
     'relu': Part('relu', 'ReLU (relu)', 'engine', ('relu',), True),
     'backward': Part('backward', 'Backpropagation (backward)', 'engine', ('backward',), False),
-    'graphs': Part('graphs', 'Whole expressions against PyTorch (integration)', 'engine', (), False),
+    'graphs': Part('graphs', 'Whole expressions (integration)', 'engine', (), False),
     'neuron': Part('neuron', 'Neuron', 'nn', (), False),
     'layer': Part('layer', 'Layer', 'nn', (), False),
     'mlp': Part('mlp', 'MLP, zero_grad and parameters', 'nn', (), False),

@@ -391,7 +391,7 @@ def run(state, request):
     return PROBES[request["probe"]](state, **request["args"])
 
 
-def probe_op(state, expr, inputs, out_grad, propagate_mode="grader", enable=(), track=()):
+def probe_op(state, expr, inputs, out_grad, propagate_mode="grader", enable=(), track=()) -> dict:
     """Evaluate ``expr`` on Values, seed ``out.grad``, propagate, observe.
 
     ``propagate_mode`` "grader" walks the graph with the grader's own
@@ -418,7 +418,7 @@ def probe_op(state, expr, inputs, out_grad, propagate_mode="grader", enable=(), 
         raise
 
 
-def _observe_op(V, out, leaves, born, called, out_grad, propagate_mode, track):
+def _observe_op(V, out, leaves, born, called, out_grad, propagate_mode, track) -> dict:
     """``probe_op``'s observations of ``out``, built from ``leaves``, after it is built."""
     observation = {"is_value": isinstance(out, V), "type": type_name(out)}
     if track:

@@ -13,6 +13,7 @@ structured fields beside the composed ``message`` the contract promises
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -45,7 +46,9 @@ class Diagnosis:
         return "What this shows" if self.observation else "Likely cause"
 
     def text(self) -> str:
-        return f"{f'in `{self.where}`: ' if self.where else ''}{self.advice} [{self.key}]"
+        """The advice as a student reads it: in their words, no catalogue key (that is ``key``, in the
+        JSON result's ``diagnoses``, for instructors and tools)."""
+        return f"{f'in `{self.where}`: ' if self.where else ''}{self.advice}"
 
 
 @dataclass(frozen=True)
@@ -85,19 +88,40 @@ class CheckResult:
 
     @property
     def message(self) -> str:
-        """The composed text a student reads (the contract's ``message``)."""
+        """The composed text a student reads (the contract's ``message``): the fix first (each diagnosis),
+        then what ran and what it expected and got, or what stopped it."""
         if self.status == "passed":
             return ""
-        lines = [f"Ran: {self.ran}"] if self.ran else []
+        lines = [f"{d.label}: {d.text()}" for d in self.diagnoses]
+        lines += [f"Ran: {self.ran}"] if self.ran else []
         if self.error:
             lines.append(self.error)
         else:
             lines += [f"Expected: {self.expected}", f"Got: {self.got}"]
-        lines += [f"{d.label}: {d.text()}" for d in self.diagnoses]
         return capped("\n".join(lines), MAX_MESSAGE_CHARS)
 
     def keys(self) -> list[str]:
         return [d.key for d in self.diagnoses]
+
+
+# Student views wrap here: ``nbgrader validate`` cuts every line after 87 characters, its 4-space indent
+# included, and a notebook's error area scrolls sideways past about 100.
+WIDTH = 80
+
+
+def wrapped(text: str, width: int = WIDTH) -> str:
+    """``text`` with every line longer than ``width`` broken at spaces (continuations indented two more
+    than their line); nothing is cut."""
+    import textwrap
+
+    keep = "\ue000"  # a space inside a short `code span`: not a place to break
+    out: list[str] = []
+    for line in text.splitlines():
+        indent = " " * (len(line) - len(line.lstrip(" ")) + 2)
+        line = re.sub(r"`[^`]{1,30}`", lambda span: span.group().replace(" ", keep), line)
+        out += [piece.replace(keep, " ") for piece in
+                textwrap.wrap(line, width, subsequent_indent=indent, break_on_hyphens=False)] or [""]
+    return "\n".join(out)
 
 
 def diagnoses_once(checks, exclude=()) -> list[tuple[CheckResult, Diagnosis]]:

@@ -1,5 +1,6 @@
-"""What a student sees, in a real browser: JupyterLab (student mode) on the release, a check cell run
-on a buggy ``Value``, and the diagnosis on the page (issue 11).
+"""What a student sees, in a real browser: JupyterLab (student mode) on the release with a buggy
+``Value``; Run All reaches every check cell, and the relu check cell and nbgrader's Validate dialog
+show the fix without scrolling (issues 11 and 23).
 
 Debian's ``chromium`` and ``chromium-driver`` (installed by ``tools/setup.sh`` where apt is
 available) drive JupyterLab headless through selenium; without them the test is skipped, saying why.
@@ -125,8 +126,24 @@ def wait_for(driver, condition, seconds: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+FIX = "you assigned"  # the relu bug's fix: "... you assigned `out.backward = ...` instead of `out._backward = ...`"
+
+# Is the first text node holding `needle` inside `box` wholly visible: inside the window and inside the
+# box's visible area (no scrolling needed)?
+VISIBLE = """
+const [box, needle] = arguments;
+const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+let node; while ((node = walker.nextNode()) && !node.textContent.includes(needle)) {}
+if (!node) return null;
+const range = document.createRange(); range.selectNodeContents(node);
+const at = range.getBoundingClientRect(), frame = box.getBoundingClientRect();
+return at.top >= Math.max(0, frame.top) && at.bottom <= Math.min(window.innerHeight, frame.bottom)
+    && at.right <= window.innerWidth;
+"""
+
+
 @needs_browser
-def test_a_student_sees_the_diagnosis_of_their_bug_in_jupyterlab(lab, browser):
+def test_a_student_sees_the_fix_first_in_the_check_cell_and_in_validate(lab, browser):
     browser.get(f"{lab['url']}/lab/tree/value_engine/value_engine.ipynb")
     wait_for(browser, lambda: browser.execute_script(
         "const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
@@ -137,34 +154,39 @@ def test_a_student_sees_the_diagnosis_of_their_bug_in_jupyterlab(lab, browser):
         "const app = window.jupyterapp; return ['formgrader', 'create-assignment', 'validate-assignment']"
         ".map(p => app.isPluginActivated ? app.isPluginActivated('@jupyter/nbgrader:' + p) : null);")
     assert plugins == [False, False, True], plugins
-    # Run All stops at relu's demonstration cell (it calls the buggy relu); then the student runs the check
+    # Run All goes past the failing relu demonstration and checks (raises-exception) to the last check cell
     browser.execute_script("return window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    unrun_checks = (
+        "const cells = [...document.querySelectorAll('.jp-CodeCell')].filter(c => c.innerText.includes('check(\"'));"
+        "return cells.filter(c => !/\\[\\d+\\]/.test(c.querySelector('.jp-InputPrompt').innerText)).length;")
     wait_for(browser, lambda: browser.execute_script(
         "const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;"
-        "return k.status === 'idle' && [...document.querySelectorAll('.jp-InputPrompt')]"
-        ".some(p => /\\[\\d+\\]/.test(p.innerText));"), 120, "the cells above to run")
-    browser.execute_script(
-        "const w = window.jupyterapp.shell.currentWidget;"
-        "const index = w.content.widgets.findIndex(c => c.model.sharedModel.getSource().includes('check(\"relu\")'));"
-        "w.content.activeCellIndex = index;"
-        "return window.jupyterapp.commands.execute('notebook:run-cell');")
-    find_relu = (
-        "const cells = [...document.querySelectorAll('.jp-CodeCell')];"
-        "const cell = cells.find(c => c.innerText.includes('check(\"relu\")'));"
-        "if (!cell) return null; const out = cell.querySelector('.jp-OutputArea');"
-        "return out && out.innerText.includes('backward-not-underscore') ? out.innerText : null;")
-    wait_for(browser, lambda: browser.execute_script(find_relu), 180, "the relu check's diagnosis")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    relu = browser.execute_script(
-        "const cells = [...document.querySelectorAll('.jp-CodeCell')];"
-        "const cell = cells.find(c => c.innerText.includes('check(\"relu\")'));"
-        "cell.scrollIntoView({block: 'start'}); return cell.querySelector('.jp-OutputArea').innerText;")
-    text = browser.find_element("css selector", "body").text
+        "return k.status === 'idle';") and browser.execute_script(unrun_checks) == 0, 300, "every check cell to run")
+    relu_output = ("const cells = [...document.querySelectorAll('.jp-CodeCell')];"
+                   "const cell = cells.find(c => c.innerText.includes('check(\"relu\")'));"
+                   "cell.scrollIntoView({block: 'start'}); return cell.querySelector('.jp-OutputArea');")
+    output = browser.execute_script(relu_output)
     time.sleep(1)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SCREENSHOTS / "relu_check.png"))
-    assert "SelfCheckFailed" in text
-    assert "relu" in relu and "Cell In[" in relu and "out._backward" in relu
-    (SCREENSHOTS / "relu_check.txt").write_text(relu)
+    text = output.text
+    (SCREENSHOTS / "relu_check.txt").write_text(text)
+    assert text.startswith("ReLU (relu): 5 of 5 public checks fail."), text
+    assert "Traceback" not in text and "micrograd_feedback" not in text and "Cell In[" in text, text
+    assert browser.execute_script(VISIBLE, output, FIX), "the fix is not visible without scrolling"
+    # Validate: the dialog lists the failed check cells, each report with its fix first
+    browser.execute_script("return window.jupyterapp.commands.execute('docmanager:save')")
+    browser.find_element("css selector", ".validate-button").click()
+    dialog = wait_for(browser, lambda: browser.execute_script(
+        "const d = document.querySelector('.nbgrader-ErrorDialog, .nbgrader-SuccessDialog');"
+        "return d && d.querySelector('#validation-message') ? d : null;"), 300, "the Validate dialog")
+    time.sleep(1)
+    browser.save_screenshot(str(SCREENSHOTS / "validate_dialog.png"))
+    message = dialog.find_element("css selector", "#validation-message")
+    (SCREENSHOTS / "validate_dialog.txt").write_text(message.text)
+    assert "The following cell failed" in message.text and FIX in message.text, message.text
+    body = dialog.find_element("css selector", ".jp-Dialog-body")  # the part of the dialog that scrolls
+    assert browser.execute_script(VISIBLE, body, FIX), "the fix is below the fold in the Validate dialog"
     (SCREENSHOTS / "plugins.json").write_text(json.dumps(plugins))
 
 

@@ -224,6 +224,17 @@ def test_formgrader_opens_every_submission_and_keeps_a_manual_grade(course, lab,
     feedback = make("feedback", f"COURSE={course['dir']}")
     page = (course["dir"] / "feedback" / "hopperg" / "value_engine" / "value_engine.html").read_text()
     assert COMMENT in page and f"(Score: {round(after, 2)} / 60.0)" in page, feedback.stdout
+    # What the student reads there: the course grader's report in their terms, the fix first; no bare
+    # `Out[n]: 0.0`, no check ids, no "probe"
+    browser.get((course["dir"] / "feedback" / "hopperg" / "value_engine" / "value_engine.html").as_uri())
+    cell = wait_for(lambda: browser.execute_script(
+        "return [...document.querySelectorAll('.jp-Cell, .cell')].find(c => c.innerText.includes('check(\"relu\")'));"),
+        30, "the relu check cell on the feedback page")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", cell)
+    shot(browser, "nbgrader-feedback-relu.png")
+    text = cell.text
+    assert "you assigned `out.backward = ...`" in " ".join(text.split()), text
+    assert "Out[" not in text and "test_relu" not in text and "probe" not in text, text
     make("export", f"COURSE={course['dir']}")
     with open(course["dir"] / "grades.csv", newline="") as handle:
         rows = {(r["assignment"], r["student_id"]): r for r in csv.DictReader(handle)}

@@ -109,8 +109,10 @@ def test_public_tests_fail_helpfully_on_the_untouched_skeleton(tmp_path):
     assert result.returncode == 1
     summary = result.stdout.strip().splitlines()[-1]
     assert "failed" in summary and "passed" not in summary, summary
-    assert "Value.__add__: wrap a number in a Value" in result.stdout
-    assert "still the skeleton's stub" in result.stdout
+    shown = " ".join(result.stdout.split())  # the report wraps its lines
+    assert "Value.__add__: wrap a number in a Value" in shown
+    assert "still the skeleton's stub" in shown
+    assert "Traceback" not in result.stdout and "selfcheck/__init__.py" not in result.stdout
 
 
 def test_committed_examples_match_the_generator():
@@ -118,3 +120,23 @@ def test_committed_examples_match_the_generator():
 
     for path, text in generate_examples.example_files().items():
         assert path.read_text() == text, f"{path} is stale: run python tools/generate_examples.py"
+
+
+def documented_output(name: str) -> str:
+    """The block of docs/students.md after its ``<!-- real output: name -->`` marker."""
+    text = (ROOT / "docs" / "students.md").read_text()
+    after = text.split(f"<!-- real output: {name} -->\n```\n", 1)[1]
+    return after.split("\n```", 1)[0]
+
+
+def test_the_documented_public_test_output_is_what_a_student_sees(tmp_path):
+    """docs/students.md shows the real report of ``pytest micrograd_skeleton`` on a relu bug, line for line."""
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "solutions", source, ignore=shutil.ignore_patterns("__pycache__"))
+    engine = source / "engine.py"
+    text = engine.read_text()
+    at = text.index("out._backward = _backward", text.index("def relu("))
+    engine.write_text(text[:at] + "out.backward = _backward" + text[at + len("out._backward = _backward"):])
+    result = _run_public_tests(source, tmp_path)
+    assert documented_output("relu-out-backward") in result.stdout, result.stdout
+    assert "Traceback" not in result.stdout

@@ -25,6 +25,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from micrograd_feedback.diagnosis.catalogue import BUGS
 from tools import build_student_wheel, course
 
 pytestmark = pytest.mark.slow  # a fresh environment, real kernels, real nbgrader
@@ -33,7 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 ASSIGNMENTS = ("value_engine", "neural_net")
 BASE_PYTHON = getattr(sys, "_base_executable", sys.executable)
-# bug -> (mutant in tests/submissions/engine/mutants.py, the check cell that must fail, the key it names)
+# bug -> (mutant in tests/submissions/engine/mutants.py, or its own patches; the check cell that must fail;
+# the key it names).  The eight classic bugs a student makes.
 CLASSIC_BUGS = {
     "`=` instead of `+=`": ("add_assign", "add", "assign-not-accumulate"),
     "no `out.grad` factor": ("mul_no_chain", "mul", "missing-chain-factor"),
@@ -41,7 +43,14 @@ CLASSIC_BUGS = {
     "`__truediv__` returns a float": ("truediv_raw_data", "truediv", "not-a-value"),
     "topological sort without a visited set": ("backward_no_visited", "backward", "backward-no-visited"),
     "no `__rmul__`": ("no_rmul", "mul", "missing-reflected"),
+    "tanh's derivative as `1 - t`": ((("(1 - t**2) * out.grad", "(1 - t) * out.grad"),), "tanh", "tanh-grad"),
+    "no seed in `backward`": ("backward_no_seed", "backward", "backward-no-seed"),
 }
+
+
+def patches_of(bug: str) -> tuple:
+    mutant = CLASSIC_BUGS[bug][0]
+    return _mutants()[mutant].patches if isinstance(mutant, str) else mutant
 
 
 def _mutants() -> dict:
@@ -153,13 +162,65 @@ def test_no_answer_can_be_imported_or_read_in_the_student_environment(student):
     assert not any((student["site"] / name).exists() for name in ("solutions", "autograder"))
 
 
-def test_public_tests_run_on_the_package_in_the_student_environment(student, tmp_path):
-    """pytest micrograd_skeleton: the untouched skeleton fails with its stubs named."""
-    shutil.copytree(ROOT / "micrograd_skeleton", tmp_path / "micrograd_skeleton",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    done = run(student["python"], "-m", "pytest", "-q", "-p", "no:cacheprovider", "micrograd_skeleton", cwd=tmp_path)
+def test_new_gives_a_fresh_skeleton_whose_public_tests_show_the_fix(student, tmp_path):
+    """``python -m micrograd_skeleton new DIR``, then ``pytest micrograd_skeleton`` there: the untouched
+    skeleton fails with its stubs named, as reports (no traceback); ``new`` again overwrites nothing."""
+    done = run(student["python"], "-m", "micrograd_skeleton", "new", "micrograd-work", cwd=tmp_path)
+    assert done.returncode == 0 and "pytest micrograd_skeleton" in done.stdout, done.stdout + done.stderr
+    work = tmp_path / "micrograd-work"  # docs/students.md's recipe, word for word
+    assert (work / "micrograd_skeleton" / "tests" / "test_engine.py").is_file()
+    done = run(student["python"], "-m", "pytest", "-q", "-p", "no:cacheprovider", "micrograd_skeleton", cwd=work)
     assert done.returncode == 1, done.stdout[-2000:]
-    assert "still-a-stub" in done.stdout and "passed" not in done.stdout.splitlines()[-1]
+    assert "still the skeleton's stub" in done.stdout and "passed" not in done.stdout.splitlines()[-1]
+    assert "Traceback" not in done.stdout and "site-packages" not in done.stdout, done.stdout[-3000:]
+    assert "FAILED micrograd_skeleton/tests/test_engine.py::test_part[add] - add: " in done.stdout
+    engine = work / "micrograd_skeleton" / "engine.py"
+    engine.write_text(engine.read_text() + "\n# my work\n")
+    done = run(student["python"], "-m", "micrograd_skeleton", "new", "micrograd-work", cwd=tmp_path)
+    assert done.returncode == 1 and "nothing was changed" in done.stderr, done.stderr
+    assert engine.read_text().endswith("# my work\n")
+
+
+def test_the_demo_runs_without_the_optional_packages(student, tmp_path):
+    """The wheel alone (no ``[notebook]`` extra: no graphviz, no matplotlib): the demo trains with the
+    student's code and skips the pictures with one line."""
+    venv = tmp_path / "bare"
+    assert run(BASE_PYTHON, "-m", "venv", venv).returncode == 0
+    python = venv / "bin" / "python"
+    done = run(python, "-m", "pip", "install", "-q", "--disable-pip-version-check", student["wheel"])
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert run(python, "-m", "micrograd_skeleton", "new", "work", cwd=tmp_path).returncode == 0
+    for module in ("engine", "nn", "train"):  # the student's finished work
+        shutil.copy(ROOT / "solutions" / f"{module}.py", tmp_path / "work" / "micrograd_skeleton" / f"{module}.py")
+    done = run(python, "-m", "micrograd_skeleton.demo", "pictures", cwd=tmp_path / "work")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "moons: final training accuracy" in done.stdout, done.stdout
+    skipped = [line for line in done.stdout.splitlines() if line.startswith("pictures skipped:")]
+    assert len(skipped) == 1 and "micrograd-kit-student[notebook]" in skipped[0], done.stdout
+    assert not done.stderr, done.stderr
+
+
+def test_student_lab_runs_its_kernel_in_the_student_wheel_alone(tmp_path):
+    """``make student-lab``'s kernel (``tools/course.py student-kernel``): the ``python3`` kernel, which the
+    notebooks and nbgrader's Validate use, runs in a venv with the student wheel and nothing of the kit."""
+    assert course.main(["student-kernel", str(tmp_path / "env")]) == 0
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import sys, micrograd_feedback\nprint(sys.executable)\nprint(micrograd_feedback.__file__)"),
+        nbformat.v4.new_code_cell("import solutions"), nbformat.v4.new_code_cell("import autograder")])
+    previous = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = str(tmp_path / "env" / "kernels")
+    try:
+        NotebookClient(nb, kernel_name="python3", timeout=120, allow_errors=True,
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+    finally:
+        if previous is None:
+            os.environ.pop("JUPYTER_PATH", None)
+        else:
+            os.environ["JUPYTER_PATH"] = previous
+    printed = nb.cells[0].outputs[0].text.splitlines()
+    venv = str(tmp_path / "env" / "venv")
+    assert printed[0].startswith(venv) and printed[1].startswith(venv), printed
+    assert [nb.cells[i].outputs[0].ename for i in (1, 2)] == ["ModuleNotFoundError", "ModuleNotFoundError"]
 
 
 # -- the notebooks in the student's kernel --------------------------------------------------------
@@ -169,18 +230,41 @@ def test_released_notebooks_run_with_the_solution_and_every_check_passes(student
     checks = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
     assert checks
     for cell in checks:
-        assert "public checks passed" in output_text(cell), output_text(cell)
+        assert "public checks pass" in output_text(cell), output_text(cell)
 
 
 @pytest.mark.parametrize("bug", CLASSIC_BUGS)
-def test_a_classic_bug_fails_its_own_check_cell_and_is_named(student, release, bug):
-    name, part, key = CLASSIC_BUGS[bug]
-    mutant = _mutants()[name]
-    nb = execute(filled(release, "value_engine", mutant.patches), release / "release" / "value_engine", student,
-                 allow_errors=True)
-    text = output_text(check_cell(nb, part))
-    assert "SelfCheckFailed" in text, text
-    assert f"[{key}]" in text, text
+def test_a_classic_bug_fails_its_own_check_cell_with_the_fix_first(student, release, bug):
+    """Run All (nbclient stops at an error as JupyterLab does, but for a cell tagged ``raises-exception``)
+    reaches every check cell; the bug's check cell shows the report alone, the fix in its first lines."""
+    _, part, key = CLASSIC_BUGS[bug]
+    nb = execute(filled(release, "value_engine", patches_of(bug)), release / "release" / "value_engine", student,
+                 allow_errors=False)
+    checks = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert checks and all(c.get("execution_count") for c in checks), "Run All stopped before a check cell"
+    error = next(o for o in check_cell(nb, part).outputs if o.output_type == "error")
+    assert error.ename == "SelfCheckFailed"
+    first_lines = "\n".join(error.traceback[:6])
+    assert squeezed(fix_of(key)) in squeezed(first_lines), first_lines
+    shown = "\n".join(error.traceback)
+    assert "Traceback" not in shown and "site-packages" not in shown and "micrograd_feedback" not in shown, shown
+    assert all(len(line) <= 80 for line in error.traceback), shown
+    if key == "backward-not-underscore":  # docs/students.md shows this very report
+        assert shown == documented_output("relu-out-backward-notebook")
+
+
+def documented_output(name: str) -> str:
+    text = (ROOT / "docs" / "students.md").read_text()
+    return text.split(f"<!-- real output: {name} -->\n```\n", 1)[1].split("\n```", 1)[0]
+
+
+def fix_of(key: str) -> str:
+    """The catalogue's advice for ``key``, up to its first placeholder."""
+    return BUGS[key].split("{")[0]
+
+
+def squeezed(text: str) -> str:
+    return " ".join(text.split())
 
 
 def test_an_error_in_a_cell_is_located_in_the_cell(student, release):
@@ -202,11 +286,19 @@ def test_nbgrader_validate_tells_the_truth(release):
     untouched = nbformat.read(release / "release" / "value_engine" / "value_engine.ipynb", as_version=4)
     said = validate(release, untouched, "validate_untouched")
     assert "VALIDATION FAILED" in said and "Success!" not in said, said[-2000:]
-    relu = filled(release, "value_engine", _mutants()["relu_out_backward_slots"].patches)
-    said = validate(release, relu, "validate_relu")
-    assert "VALIDATION FAILED" in said and "relu: " in said and "Success!" not in said, said[-2000:]
     said = validate(release, filled(release, "value_engine"), "validate_solution")
     assert "Success! Your notebook passes all the tests." in said, said[-3000:]
+
+
+@pytest.mark.parametrize("bug", CLASSIC_BUGS)
+def test_nbgrader_validate_shows_each_fix_uncut(release, bug):
+    """``nbgrader validate`` cuts every line after 87 characters: the report's lines are shorter."""
+    _, part, key = CLASSIC_BUGS[bug]
+    said = validate(release, filled(release, "value_engine", patches_of(bug)), f"validate_{part}_{key}")
+    assert "VALIDATION FAILED" in said and "Success!" not in said, said[-2000:]
+    assert squeezed(fix_of(key)) in squeezed(said), said[-3000:]
+    errors = [part.split("=" * 20, 1)[0] for part in said.split("The error was:")[1:]]
+    assert not any(len(line) >= 87 and line.endswith("...") for e in errors for line in e.splitlines()), errors
 
 
 # -- no lost work -----------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ two packages, no solution region, no reference method body
 from __future__ import annotations
 
 import argparse
+import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -95,14 +97,42 @@ def reference_bodies() -> list[list[str]]:
 RUN = 3  # consecutive lines of a reference region that make a leak (one line may be a hint's quotation)
 
 
+def derivative_statements() -> dict[str, str]:
+    """The reference's local derivatives (each ``... grad += ...`` line of a solution region), with
+    every space removed -> the line: one such line is a graded answer on its own."""
+    return {re.sub(r"\s+", "", line): line for body in reference_bodies() for line in body if "grad +=" in line}
+
+
+def training_loops(text: str) -> int:
+    """How many loops in ``text`` (Python) zero the gradients, backpropagate and update: the whole of
+    ``train``'s answer, however it is written."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return 0
+    count = 0
+    for loop in ast.walk(tree):
+        if isinstance(loop, (ast.For, ast.While)):
+            called = {node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+                      for node in ast.walk(loop) if isinstance(node, ast.Call)}
+            count += {"zero_grad", "backward"} <= called and bool(called & {"sgd_step", "step"})
+    return count
+
+
 def leaks(texts: dict[str, str]) -> list[str]:
-    """Where ``texts`` (name -> content) hold a solution region, a whole reference method body, or
-    ``RUN`` consecutive lines of one."""
+    """Where ``texts`` (name -> content) hold a solution region, a whole reference method body, ``RUN``
+    consecutive lines of one, one of the reference's derivative lines, or a complete training loop."""
     found = []
     bodies = reference_bodies()
+    derivatives = derivative_statements()
     for name, text in texts.items():
         if "### BEGIN SOLUTION" in text:
             found.append(f"{name}: a solution region")
+        squeezed = re.sub(r"\s+", "", text)
+        found += [f"{name}: a derivative of the reference ({line})" for key, line in derivatives.items()
+                  if key in squeezed]
+        if name.endswith(".py") and training_loops(text):
+            found.append(f"{name}: a complete training loop (zero_grad, backward, an update)")
         lines = [line.strip() for line in text.splitlines()]
         runs = {tuple(lines[i : i + RUN]) for i in range(len(lines) - RUN + 1)}
         joined = "\n".join(lines)

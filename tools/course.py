@@ -11,6 +11,11 @@
 ``python tools/course.py workspace DIR``
     Copy the release into DIR (a student's working copy: ``make student-lab``),
     adding only the files DIR lacks: an edited notebook is kept as it is.
+``python tools/course.py student-kernel DIR``
+    The student's Python for ``make student-lab``: a virtual environment (``DIR/venv``) holding the
+    student wheel with its notebook extra and nothing of the kit (rebuilt when the wheel changes), and
+    a ``python3`` kernel spec running it (``DIR/kernels``, first on ``JUPYTER_PATH``), so that the
+    notebooks and nbgrader's Validate run there, as in a course's student image.
 """
 
 from __future__ import annotations
@@ -111,6 +116,41 @@ def workspace(destination: Path) -> int:
     return 0
 
 
+def student_kernel(folder: Path) -> int:
+    """The student wheel in ``folder/venv`` and a ``python3`` kernel spec for it in ``folder/kernels``."""
+    from tools import build_student_wheel
+
+    folder = folder.resolve()
+    venv, stamp = folder / "venv", folder / "venv" / ".micrograd-wheel"
+    python = venv / "bin" / "python"
+    # What the wheel is built from (a wheel's own bytes change with its build time).
+    contents = hashlib.sha256(build_student_wheel.kit_version().encode())
+    for package in build_student_wheel.PACKAGES:
+        for name, sha in sorted(files_of(ROOT / package).items()):
+            if "__pycache__" in name:
+                continue
+            contents.update(f"{package}/{name}:{sha}\n".encode())
+    if not (python.exists() and stamp.exists() and stamp.read_text() == contents.hexdigest()):
+        wheel = build_student_wheel.build(folder / "dist")
+        shutil.rmtree(venv, ignore_errors=True)
+        base = getattr(sys, "_base_executable", sys.executable)
+        steps = [[base, "-m", "venv", str(venv)],
+                 [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", f"{wheel}[notebook]"]]
+        for step in steps:
+            done = subprocess.run(step, capture_output=True, text=True)
+            if done.returncode != 0:
+                print(f"student-kernel: {' '.join(step[:4])} failed:\n{done.stdout}{done.stderr}", file=sys.stderr)
+                return done.returncode
+        stamp.write_text(contents.hexdigest())
+    spec = folder / "kernels" / "kernels" / "python3"
+    spec.mkdir(parents=True, exist_ok=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (student wheel)", "language": "python"}, indent=1))
+    print(f"student-kernel: {python} (the student wheel alone), kernel spec in {spec}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -119,9 +159,13 @@ def main(argv: list[str] | None = None) -> int:
     one.add_argument("--course", type=Path, default=COURSE)
     two = commands.add_parser("workspace", help="a student's working copy of the release (never overwritten)")
     two.add_argument("destination", type=Path)
+    three = commands.add_parser("student-kernel", help="a venv with the student wheel alone, as a python3 kernel")
+    three.add_argument("folder", type=Path)
     args = parser.parse_args(argv)
     if args.command == "release":
         return release(args.force, args.course.resolve())
+    if args.command == "student-kernel":
+        return student_kernel(args.folder)
     return workspace(args.destination)
 
 

@@ -53,8 +53,10 @@ FENCE = re.compile(r"^```python(?P<info>[^\n]*)\n(?P<code>.*?)^```[ \t]*$", re.M
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 CHECK_CELL = """\
 # Check `{part}`: {title}.
-# Public checks on the code you have run; this cell fails, saying why, until the part is right.
-from micrograd_feedback.notebook import check  # imported here: a variable named `check` cannot break it
+# Public checks on the code you have run: this cell fails, saying why, until
+# the part is right. (`check` is imported here, so that a variable of yours
+# named `check` cannot break the cell.)
+from micrograd_feedback.notebook import check
 check("{part}")
 ### BEGIN HIDDEN TESTS
 # The course's grader (only in the instructor's environment): the diagnosis, then the points.
@@ -203,7 +205,7 @@ def build_notebook(assignment: str) -> nbformat.NotebookNode:
             # Deliberately no nbgrader metadata: nbgrader's add_missing_cells puts a deleted test
             # cell back after the previous *graded or solution* cell, and fails when a read-only
             # cell sits in between; demonstrations are the student's to play with anyway.
-            cell = nbformat.v4.new_code_cell(code)
+            cell = nbformat.v4.new_code_cell(code, metadata=keep_going())
         if code and ("include" in info or "provided" in info or "check" in info):
             raise ValueError(f"{assignment}.md: a ```python {match['info'].strip()}``` block must be empty")
         cells.append(cell)
@@ -221,9 +223,17 @@ def build_notebook(assignment: str) -> nbformat.NotebookNode:
     return nb
 
 
+# A demonstration or a check that fails does not stop Run All (JupyterLab and nbclient honour the tag):
+# a bug in one operation must not keep the student from every check below it.  The error still shows,
+# and nbgrader's Validate still fails on a failing check cell.
+def keep_going() -> dict:
+    return {"tags": ["raises-exception"]}
+
+
 def check_cell(part, unique) -> nbformat.NotebookNode:
     source = CHECK_CELL.format(part=part.id, title=part.title)
-    return nbformat.v4.new_code_cell(source, metadata=_metadata("test", unique(f"check_{part.id}"), part.points))
+    metadata = {**_metadata("test", unique(f"check_{part.id}"), part.points), **keep_going()}
+    return nbformat.v4.new_code_cell(source, metadata=metadata)
 
 
 def placed_parts() -> dict[str, str]:

@@ -53,7 +53,7 @@ def prober(grading: GradingContext, part: Part):
             where = error.error.get("where")
             operations = {p.id: frozenset(p.members) for p in grading.rubric.operations().values()}
             first = cascade(part.id, error.error.get("called"), operations, grading.failed_parts.__contains__)
-            raise CheckFailure(ran=f"the {name} probe with {args_summary(args)}",
+            raise CheckFailure(ran=args_summary(args),
                                error=grading.describe_worker_error(error),
                                where=(where["file"], where["line"]) if isinstance(where, dict) else None,
                                diagnoses=(first, diagnose_error(part.id, error.error)),

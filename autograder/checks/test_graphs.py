@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from micrograd_feedback.diagnosis import diagnose_graph
-from micrograd_feedback.judge import CheckFailure, cascade, show
+from micrograd_feedback.judge import CheckFailure, cascade, ran_expression, show
 from micrograd_feedback.numeric import close
 
 from ..oracles import torch_oracle
@@ -50,7 +50,7 @@ def check_against_torch(probe, operations: dict, expr: str, inputs: dict[str, fl
     oracle = torch_oracle.evaluate(expr, inputs)
     members = sorted({m for ms in operations.values() for m in ms})
     obs = probe("op", expr=expr, inputs=inputs, out_grad=1.0, propagate_mode="student", track=members)
-    ran = f"out = {expr} with {show(inputs)}; out.backward()"
+    ran = ran_expression(expr, inputs, "out.backward()")
 
     def wrong(expected: str, got: str, named=None) -> None:
         first = cascade("graphs", obs.get("called"), operations, failed.__contains__)

@@ -91,6 +91,20 @@ class HiddenTestsRemoved(ClearHiddenTests):
                                   "image/jpeg", "text/plain"]).tag(config=True)
 
 
+class ScoreNotEchoed(Preprocessor):
+    """A check cell ends with ``score("relu")``, whose value (the points) nbgrader reads as the cell's
+    grade; the page already shows it in the cell's heading, so the bare ``Out[n]: 0.0`` goes.  Runs
+    after ``GetGrades``."""
+
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        grade = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and grade.get("grade") and not grade.get("solution"):
+            cell.outputs = [output for output in cell.outputs if output.output_type != "execute_result"]
+        return cell, resources
+
+
 class HiddenCheckChecksums(logging.Filter):
     """Drop nbgrader's "Attribute 'checksum' for cell check_... has changed!" warnings.
 

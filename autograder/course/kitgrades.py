@@ -59,13 +59,11 @@ def check_cell_outputs(part: str, result: dict, sources: dict[str, str], locate=
     """The outputs of ``check("<part>")``, ``report("<part>")`` and ``score("<part>")`` under autograde."""
     import nbformat
 
-    from micrograd_feedback.notebook import autograde_notice
-
     module = _rubric_parts()[part].module
     if module not in sources:  # as notebooks._live_result: nothing to grade, no grader run
         result = nothing_graded()
     text = format_part(part, result, module in sources, locate=locate)
-    outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"{autograde_notice(part)}\n{text}\n")]
+    outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"{text}\n")]
     svg = wrong_gradient_picture(part, result)
     if svg:
         picture = svg.decode()

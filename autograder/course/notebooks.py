@@ -50,7 +50,7 @@ from micrograd_feedback.notebook import setup_notebook  # noqa: F401 - notebooks
 
 GRADER_TIMEOUT = 600  # seconds for one whole grading run, worker restarts included
 MAX_MESSAGES = 3  # failed checks shown per part; the first one usually says it all
-MAX_MESSAGE_CHARS = 700
+MAX_MESSAGE_CHARS = 1500
 
 # ----------------------------------------------------------------------------
 # Which cells make up which module
@@ -269,7 +269,7 @@ def _show_picture(part: str, result: dict) -> None:
 
 def format_part(part: str, result: dict, has_source: bool = True, locate=None) -> str:
     """A short text report of one part of a grader result (the contract's JSON)."""
-    from micrograd_feedback.result import SubmissionResult
+    from micrograd_feedback.result import SubmissionResult, wrapped
 
     if "error" in result:
         return f"{part}: could not be graded: {result['error']}"
@@ -308,8 +308,8 @@ def format_part(part: str, result: dict, has_source: bool = True, locate=None) -
             message = message.replace(f"({where[0]}, line {where[1]})", f"({place})")
         if len(message) > MAX_MESSAGE_CHARS:
             message = message[:MAX_MESSAGE_CHARS] + " ..."
-        lines.append(f"  x {check.name} [{check.status}]")
-        lines += [f"      {line}" for line in message.splitlines()]
+        first, *rest = message.splitlines() or [check.status]
+        lines += [f"  x {first}", *(f"    {line}" for line in rest)]
     if len(failed) > shown:
         lines.append(f"  ({len(failed) - shown} more failed checks, with the same or a related cause)")
-    return "\n".join(lines)
+    return wrapped("\n".join(lines))

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from micrograd_feedback.probes import outputs_first
-from micrograd_feedback.result import CheckResult, GradientCase, SubmissionResult, distinct_diagnoses
+from micrograd_feedback.result import CheckResult, GradientCase, SubmissionResult, distinct_diagnoses, wrapped
 from micrograd_feedback.untrusted import markdown_block, markdown_text
 
 
@@ -40,8 +40,8 @@ def render(name: str, result: SubmissionResult, folder: Path) -> str:
             continue
         first = failed[0]
         lines += [f"### {markdown_text(part.title)}", ""]
-        lines.append(f"{len(failed)} of {len(result.checks_of(part.id))} checks failed; the first ({first.status}):")
-        lines += ["", markdown_block(first.message), ""]
+        lines.append(f"{len(failed)} of {len(result.checks_of(part.id))} checks failed; the first:")
+        lines += ["", markdown_block(wrapped(first.message, 100)), ""]
         for diagnosis in distinct_diagnoses(failed[1:], exclude=first.keys()):
             lines += [f"Another failed check of this part also shows: {markdown_text(diagnosis.text())}", ""]
         picture = gradient_picture(first, folder / f"graph-{part.id}.svg")

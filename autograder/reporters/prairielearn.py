@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from micrograd_feedback.result import SubmissionResult
+from micrograd_feedback.result import SubmissionResult, wrapped
 
 from .markdown import WITHHELD
 
@@ -20,7 +20,7 @@ def results(result: SubmissionResult) -> dict:
     for part in result.parts.values():
         checks, failed = result.checks_of(part.id), result.failed(part.id)
         shown = part.visibility == "visible"
-        output = "\n\n".join(f"{c.name}\n{c.message}" for c in failed[:3]) if shown else ""
+        output = "\n\n".join(wrapped(c.message, 100) for c in failed[:3]) if shown else ""
         tests.append({
             "name": part.title,
             "description": f"part {part.id}: {len(checks) - len(failed)} of {len(checks)} checks passed",

@@ -32,8 +32,7 @@ def render(result: SubmissionResult, color: bool = False) -> str:
         if not failed:
             continue
         first = failed[0]
-        console.print(f"\n[bold]{part.id}[/bold]: {len(failed)} check(s) failed; "
-                      f"the first one ({escape(f'{part.id}: {first.name}')}):")
+        console.print(f"\n[bold]{escape(part.id)}[/bold]: {len(failed)} check(s) failed; the first:")
         console.print(_indent(first.message), markup=False)
         others = distinct_diagnoses(failed[1:], exclude=first.keys())
         for diagnosis in others:

@@ -86,7 +86,7 @@ BUGS: dict[str, str] = {
     ),
     "mul-grad-for-data": (
         "`__mul__`'s `_backward` multiplies by the other operand's `.grad` instead of its `.data`: "
-        "d(a*b)/da is `b.data` (`self.grad += other.data * out.grad`)"
+        "d(a*b)/da is b's value, so `self`'s share uses `other.data` (and `other`'s uses `self.data`)"
     ),
     "data-is-value": "`out.data` holds a Value, not a number: compute the result from each operand's `.data`",
     "shared-weights": "the weights are one shared Value: `[Value(...)] * nin` repeats one object; build each with a comprehension",

@@ -7,14 +7,23 @@ as the rubric lists them) and the gradients compared with what the student's
 code gave.  Only bugs whose effect does not depend on the order of
 propagation are simulated.  An expression using an operation this engine
 lacks simulates to None (no diagnosis), never to an error.
+
+This file ships to students, so it states no derivative: each operation's
+forward is ``numeric.Num``'s plain-float one, and its local derivatives are
+finite differences of that forward at the operands' values.  A bug is planted
+as what the buggy code computes, from those numbers.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..modules import PARTS
+from ..numeric import Num
 from ..probes import outputs_first
+
+Forward = Callable[..., float]
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,40 @@ class Simulation:
         return member in self.members
 
 
+def forward_of(member: str) -> Forward:
+    """``Num``'s plain-float forward of ``member``: ``__mul__`` -> ``lambda x, y: x * y``."""
+    return lambda x, *rest: float(getattr(Num(x), member)(*rest))
+
+
+def slope(forward: Forward, values: list[float], i: int) -> float:
+    """d forward / d values[i], by central differences; at a kink (relu at 0) the left slope, which is
+    PyTorch's convention there."""
+    x = values[i]
+    h = 1e-6 * max(1.0, abs(x))
+    up, down = list(values), list(values)
+    up[i], down[i] = x + h, x - h
+    here, above, below = forward(*values), forward(*up), forward(*down)
+    right, left = (above - here) / h, (here - below) / h
+    if abs(right - left) <= 1e-3 * max(1.0, abs(right), abs(left)):
+        return (above - below) / (2 * h)
+    return left
+
+
+def planted(bug: str, values: list[float], data: float, local: list[float]) -> list[float] | None:
+    """The local derivatives an operation with ``bug`` uses, from the right ones (``local``); None when
+    the bug is not one of the operation's own."""
+    x = values[0]
+    if bug == "pow-exponent-not-reduced":  # k * x**k: the right slope, times x once more
+        return [local[0] * x]
+    if bug == "exp-grad-uses-input":
+        return [x]
+    if bug == "tanh-grad":  # the input where the output belongs
+        return [1 - x * x]
+    if bug == "relu-grad-at-zero":
+        return [1.0 if x == 0 else local[0]]
+    return None
+
+
 class Node:
     """A float with a gradient tape: ``parents`` holds (node, local derivative) pairs."""
 
@@ -37,62 +80,52 @@ class Node:
     def _lift(self, v) -> Node:
         return v if isinstance(v, Node) else Node(self.sim, v)
 
-    def _make(self, data, member, parents, local_if_buggy=None) -> Node:
-        """A result node; under the simulated bug, an affected operation gets the bug's local derivative."""
-        if self.sim.affects(member) and local_if_buggy is not None:
-            parents = local_if_buggy
-        return Node(self.sim, data, member, parents)
+    def _op(self, member: str, forward: Forward, *operands: Node) -> Node:
+        values = [o.data for o in operands]
+        data = forward(*values)
+        local = [slope(forward, values, i) for i in range(len(values))]
+        if self.sim.affects(member):
+            local = planted(self.sim.bug, values, data, local) or local
+        return Node(self.sim, data, member, tuple(zip(operands, local)))
 
     def __add__(self, o):
-        o = self._lift(o)
-        return self._make(self.data + o.data, "__add__", ((self, 1.0), (o, 1.0)))
+        return self._op("__add__", forward_of("__add__"), self, self._lift(o))
 
     def __radd__(self, o):
         return self._lift(o) + self
 
     def __mul__(self, o):
-        o = self._lift(o)
-        return self._make(self.data * o.data, "__mul__", ((self, o.data), (o, self.data)))
+        return self._op("__mul__", forward_of("__mul__"), self, self._lift(o))
 
     def __rmul__(self, o):
         return self._lift(o) * self
 
     def __neg__(self):
-        return self._make(-self.data, "__neg__", ((self, -1.0),))
+        return self._op("__neg__", forward_of("__neg__"), self)
 
     def __sub__(self, o):
-        o = self._lift(o)
-        return self._make(self.data - o.data, "__sub__", ((self, 1.0), (o, -1.0)))
+        return self._op("__sub__", forward_of("__sub__"), self, self._lift(o))
 
     def __rsub__(self, o):
         return self._lift(o) - self
 
     def __truediv__(self, o):
-        o = self._lift(o)
-        return self._make(self.data / o.data, "__truediv__", ((self, 1 / o.data), (o, -self.data / o.data**2)))
+        return self._op("__truediv__", forward_of("__truediv__"), self, self._lift(o))
 
     def __rtruediv__(self, o):
         return self._lift(o) / self
 
     def __pow__(self, k):
-        x = self.data
-        wrong = ((self, k * x**k),) if self.sim.bug == "pow-exponent-not-reduced" else None
-        return self._make(x**k, "__pow__", ((self, k * x ** (k - 1)),), wrong)
+        if isinstance(k, Node):
+            raise TypeError("a Value exponent")
+        return self._op("__pow__", lambda x: float(Num(x) ** k), self)
 
-    def exp(self):
-        e = math.exp(self.data)
-        wrong = ((self, self.data),) if self.sim.bug == "exp-grad-uses-input" else None
-        return self._make(e, "exp", ((self, e),), wrong)
-
-    def tanh(self):
-        t = math.tanh(self.data)
-        wrong = ((self, 1 - self.data**2),) if self.sim.bug == "tanh-grad" else None
-        return self._make(t, "tanh", ((self, 1 - t * t),), wrong)
-
-    def relu(self):
-        x = self.data
-        wrong = ((self, 1.0 if x >= 0 else 0.0),) if self.sim.bug == "relu-grad-at-zero" else None
-        return self._make(max(x, 0.0), "relu", ((self, 1.0 if x > 0 else 0.0),), wrong)
+    def __getattr__(self, member: str):
+        """``exp``, ``tanh``, ``relu`` and every one-operand operation the rubric defines: ``a.exp()``."""
+        if member.startswith("_") or not any(member in part.members for part in PARTS.values()):
+            raise AttributeError(member)
+        forward = forward_of(member)
+        return lambda: self._op(member, forward, self)
 
 
 def simulate(bug: str, members: set[str], expr: str, inputs: dict, out_grad: float) -> dict[str, float] | None:

@@ -26,7 +26,7 @@ from ..diagnosis import diagnose_error, diagnose_graph
 from ..judge import CheckFailure, fail, show
 from ..modules import MODULES, PARTS
 from ..numeric import close, evaluate, gradient
-from ..result import CheckResult, diagnoses_once
+from ..result import CheckResult, diagnoses_once, wrapped
 from . import cases, oracle
 
 CASE_SECONDS = 10.0  # a case that runs longer is stopped (an infinite loop in the student's code)
@@ -34,7 +34,13 @@ PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
 
 
 class SelfCheckFailed(AssertionError):
-    """A part is not fully right yet; the message names it and what failed."""
+    """A part is not fully right yet; the message names it and what failed.
+
+    IPython shows what ``_render_traceback_`` returns instead of a traceback: the report alone, so a
+    check cell's error (and nbgrader's Validate) opens with the fix, not with the kit's frames."""
+
+    def _render_traceback_(self) -> list[str]:
+        return str(self).splitlines()
 
 
 class _Timeout(BaseException):
@@ -49,8 +55,8 @@ def check_part(part: str, modules: dict[str, Any], locate: Callable[[str, int], 
         raise KeyError(f"unknown part {part!r}; the parts are {', '.join(PARTS)}")
     results: list[CheckResult] = []
     called: dict[str, object] = {}  # case -> the Value members its first probe called
-    for name, run in _cases(part, modules, called):
-        results.append(_run_case(part, name, run, locate))
+    for name, run, *ran in _cases(part, modules, called):  # ``ran``: the case in the student's terms, if not its name
+        results.append(_run_case(part, name, run, locate, ran[0] if ran else name))
     return _with_cascades(part, results, called, modules)
 
 
@@ -85,27 +91,35 @@ def _with_cascades(part: str, results: list[CheckResult], called: dict, modules:
 
 def require_part(part: str, modules: dict[str, Any], locate=None) -> str:
     """``check_part``, and its ``report``; raises ``SelfCheckFailed`` unless every case passed."""
-    __tracebackhide__ = True  # IPython and pytest show the student the message, not the checker's frames
+    __tracebackhide__ = True  # pytest shows the student the message, not the checker's frames
     results = check_part(part, modules, locate)
     text = report(part, results)
-    failed = [r for r in results if r.status != "passed"]
-    if failed:
-        raise SelfCheckFailed(f"{part}: {len(failed)} of {len(results)} public checks failed\n{text}")
+    if any(r.status != "passed" for r in results):
+        raise SelfCheckFailed(text)
     return text
 
 
 def report(part: str, results: list[CheckResult]) -> str:
-    """A part's results for a student: the count, the first failure, and every other distinct diagnosis."""
+    """A part's results for a student, wrapped: the count, the first failure (its fix first), and every
+    other distinct diagnosis."""
     failed = [r for r in results if r.status != "passed"]
-    title = PARTS[part].title
+    name = heading(part)
     if not failed:
-        return f"{part} ({title}): all {len(results)} public checks passed"
-    lines = [f"{part} ({title}): {len(results) - len(failed)} of {len(results)} public checks passed", "",
-             f"x {failed[0].name}:"]
-    lines += ["    " + line for line in failed[0].message.splitlines()]
-    for result, diagnosis in diagnoses_once(failed[1:], exclude=failed[0].keys()):
-        lines += [f"x {result.name}:", f"    Also: {diagnosis.text()}"]
-    return "\n".join(lines)
+        return f"{name}: all {len(results)} public checks pass"
+    first = failed[0]
+    lines = [f"{name}: {len(failed)} of {len(results)} public checks fail. The first:"]
+    lines += ["  " + line for line in first.message.splitlines()]
+    others = diagnoses_once(failed[1:], exclude=first.keys())
+    if others:
+        lines.append("Other failing checks of this part also show:")
+        lines += [f"  - {diagnosis.label}: {diagnosis.text()}" for _, diagnosis in others]
+    return wrapped("\n".join(lines))
+
+
+def heading(part: str) -> str:
+    """``relu (ReLU)``-style: the part's id, and its title when the title says more."""
+    title = PARTS[part].title
+    return title if title.split(" (")[0].lower() == part else f"{part}: {title}"
 
 
 def modules_of_package(package: ModuleType | str = "micrograd_skeleton") -> dict[str, Any]:
@@ -117,19 +131,19 @@ def modules_of_package(package: ModuleType | str = "micrograd_skeleton") -> dict
 
 
 # == running one case ===================================================================
-def _run_case(part: str, name: str, run: Callable[[], None], locate) -> CheckResult:
+def _run_case(part: str, name: str, run: Callable[[], None], locate, ran: str) -> CheckResult:
     try:
         with _time_limit(CASE_SECONDS), _no_exit():
             run()
     except CheckFailure as failure:
         return failure.result(name, part)
     except _Timeout:
-        return CheckResult(name, part, status="timeout", ran=name,
+        return CheckResult(name, part, status="timeout", ran=ran,
                            error=f"Your code did not finish within {CASE_SECONDS:g} s (an infinite loop?)")
     except (Exception, SystemExit) as error:  # noqa: BLE001 - what the student's code raised is the observation
         kind, message = type(error).__name__, str(error)[:300]
         where = _where(error, locate)
-        return CheckResult(name, part, status="error", ran=name,
+        return CheckResult(name, part, status="error", ran=ran,
                            error=judge.raised(kind, message, where),
                            diagnoses=tuple(d for d in [diagnose_error(part, {"type": kind, "message": message})] if d))
     return CheckResult(name, part)
@@ -218,14 +232,25 @@ def _operation_cases(part: str, modules: dict[str, Any], called: dict):
 
     for case in cases.operation_cases(part):
         def observe(expr: str, inputs: dict, out_grad: float, case=case, **options) -> dict:
-            obs = probes.probe_op(_state(modules), expr, inputs, out_grad, track=TRACKED, **options)
-            called.setdefault(case.name, obs.get("called"))
-            return obs
+            return _tracked_probe(modules, case.name, called, expr, inputs, out_grad, **options)
 
         def run(case=case, observe=observe) -> None:
             judge.check_expression(observe, part, members, case.expr, case.inputs, case.out_grad, case.swapped,
                                    expected_grads=case.expected_grads, bug_grads=case.bug_grads)
-        yield case.name, run
+        yield case.name, run, judge.ran_expression(case.expr, case.inputs)
+
+
+def _tracked_probe(modules: dict[str, Any], case_name: str, called: dict, expr: str, inputs: dict, out_grad: float,
+                   **options) -> dict:
+    """``probes.probe_op`` recording the Value members it called in ``called[case_name]`` (its first probe's),
+    also when the student's code raised: the raise may be another part's doing."""
+    try:
+        obs = probes.probe_op(_state(modules), expr, inputs, out_grad, track=TRACKED, **options)
+    except Exception as error:
+        called.setdefault(case_name, probes.CALLED_BEFORE.pop(id(error), None))
+        raise
+    called.setdefault(case_name, obs.get("called"))
+    return obs
 
 
 def _backward_case(modules: dict[str, Any], nodes: dict, root: str, name: str) -> None:
@@ -235,15 +260,14 @@ def _backward_case(modules: dict[str, Any], nodes: dict, root: str, name: str) -
 
 def _graph_case(modules: dict[str, Any], expr: str, inputs: dict, published: dict, called: dict,
                 case_name: str) -> None:
-    obs = probes.probe_op(_state(modules), expr, inputs, 1.0, "student", track=TRACKED)
-    called[case_name] = obs.get("called")
-    ran = f"out = {expr} with {show(inputs)}; out.backward()"
+    obs = _tracked_probe(modules, case_name, called, expr, inputs, 1.0, propagate_mode="student")
+    ran = judge.ran_expression(expr, inputs, "out.backward()")
     if not obs.get("is_value"):
         fail(ran, "out is a Value", f"a {obs.get('type')}")
     truth, grads = evaluate(expr, inputs), gradient(expr, inputs)
     if not close(obs.get("data"), truth):
         fail(ran, f"out.data = {truth:.6g}", f"out.data = {show(obs.get('data'))}")
-    got = obs.get("grads") if isinstance(obs.get("grads"), dict) else {}
+    got: dict = obs["grads"] if isinstance(obs.get("grads"), dict) else {}
     if not all(close(got.get(k), v, rel=1e-5, abs_tol=1e-7) for k, v in grads.items()):
         operations = {p.id: frozenset(p.members) for p in PARTS.values() if p.operation}
         fail(ran, "grads " + show(grads), "grads " + show({k: got.get(k) for k in inputs}),
