@@ -151,7 +151,7 @@ def test_an_added_operation_is_graded_everywhere(copies, title, method, tmp_path
          str(copy), str(tmp_path / f"{method}-bug" / "engine.py")], cwd=copy, capture_output=True, text=True,
         timeout=120)
     assert check.returncode == 0, check.stderr
-    assert f"{method} (" in check.stdout and "public checks passed" in check.stdout
+    assert f"({method}): " in check.stdout and "public checks fail" in check.stdout
     assert "Expected:" in check.stdout and "grad" in check.stdout
 
     notebook = json.loads((copy / "assignments" / "source" / "value_engine" / "value_engine.ipynb").read_text())

@@ -174,7 +174,7 @@ def test_the_course_grades_the_last_commit_before_the_deadline_and_posts_it_back
 
     comments = {c["path"].split("/")[3]: c["body"]["body"] for c in GitHubStub.calls if c["path"].endswith("/comments")}
     assert set(comments) == {"micrograd-ada", "micrograd-bob", "micrograd-eve"}
-    assert shas["bob"][0] in comments["micrograd-bob"] and "backward-not-underscore" in comments["micrograd-bob"]
+    assert shas["bob"][0] in comments["micrograd-bob"] and "you assigned `out.backward = ...`" in comments["micrograd-bob"]
     assert (out / "grades" / "class-report.html").is_file()
     assert (out / "graded-commits.csv").read_text().count("\n") == 5
 
