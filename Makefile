@@ -86,7 +86,8 @@ github-grader: $(SETUP)
 COURSE      ?= assignments
 ASSIGNMENTS := value_engine neural_net
 NBGRADER     = cd $(COURSE) && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" nbgrader
-.PHONY: notebooks release autograde autograde-fast feedback collect roster export lab student-lab student-wheel
+.PHONY: notebooks release autograde autograde-fast feedback collect roster export lab student-lab student-wheel \
+  student-site
 
 ## notebooks: regenerate assignments/source/ from assignments/notebook_src/ and solutions/
 notebooks: $(SETUP)
@@ -163,3 +164,9 @@ student-lab: $(SETUP)
 ## student-wheel: the student distribution (skeleton, public checks, notebook helpers; no answer) in dist/
 student-wheel: $(SETUP)
 	@$(PYTHON) tools/build_student_wheel.py --out dist
+
+## student-site: the self-check that runs in a browser alone (docs/students.md): a static site in
+## build/student-site/ (Pyodide, an editor, the public checks; no answer, no CDN, no server code)
+STUDENT_SITE ?= build/student-site
+student-site: $(SETUP)
+	@$(PYTHON) tools/build_student_site.py --out $(STUDENT_SITE)

@@ -27,6 +27,8 @@ command -v sudo >/dev/null || need+=(sudo)
 # A real browser for the tests of what students see (Debian's Chromium and its driver).
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
+# Node.js and npm: `make student-site` bundles the browser self-check's editor and Pyodide from npm.
+command -v npm >/dev/null || need+=(nodejs npm)
 while read -r module package _; do
     case "$module" in ''|'#'*) continue ;; esac
     { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import $module" 2>/dev/null; } || need+=("$package")
