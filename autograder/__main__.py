@@ -1,4 +1,5 @@
-"""Command line: ``python -m autograder grade PATH``, ``grade-batch DIR --out OUTDIR``, ``nbgrader-autograde A``.
+"""Command line: ``python -m autograder grade PATH``, ``grade-batch DIR --out OUTDIR``, ``nbgrader-autograde A``,
+``export SOURCE --format canvas|moodle --output FILE``.
 
 Exit status 0 whenever grading completed, whatever the score; 2 when PATH is
 unusable; 1 when the grader itself failed (docs/interface.md).
@@ -39,7 +40,20 @@ def main(argv: list[str] | None = None) -> int:
     fast.add_argument("--course", type=Path, default=Path("assignments"), help="the course (default assignments)")
     fast.add_argument("--student", action="append", help="only this student (repeatable)")
     fast.add_argument("--jobs", type=int, default=None, help="parallel graders (default: the number of cores)")
+    lms = commands.add_parser("export", help="grades an LMS imports (Canvas, Moodle): a row per student of the roster")
+    lms.add_argument("source", type=Path, help="a grade-batch output folder, or the nbgrader course (its gradebook.db)")
+    lms.add_argument("--format", required=True, choices=["canvas", "moodle"])
+    lms.add_argument("--output", type=Path, required=True, help="the CSV to write")
+    lms.add_argument("--roster", type=Path, help="CSV with id,first_name,last_name,email[,lms_user_id,sis_user_id,"
+                     "sis_login_id,section] (default: SOURCE/roster.csv, where `make roster` puts the course's)")
+    lms.add_argument("--parts", action="store_true", help="a column per part after each assignment's total")
+    lms.add_argument("--assignment", help="a batch's assignment of the rubric (value_engine, neural_net); "
+                     "default: the whole rubric")
+    lms.add_argument("--name", help="the batch's column title in the LMS (Canvas: `Title (assignment id)` "
+                     "matches an existing assignment); default: the assignment's name, or micrograd")
     args = parser.parse_args(argv)
+    if args.command == "export":
+        return _export(args)
     if args.command == "nbgrader-autograde":
         from .course.autograde import autograde
 
@@ -64,6 +78,38 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     return grade_batch(args.dir, args.out, jobs=args.jobs, force=args.force, rubric=rubric,
                        scheduler=args.scheduler, whole=whole, roster=roster)
+
+
+def _export(args) -> int:
+    """``export``: a batch's results or nbgrader's gradebook as the LMS's import CSV."""
+    from micrograd_feedback.untrusted import shown
+
+    from .intake.roster import RosterError, read_roster
+    from .reporters import lms
+
+    roster_path = args.roster or args.source / "roster.csv"
+    try:
+        roster = read_roster(roster_path)
+        rubric = _rubric(args.assignment)
+    except (RosterError, ValueError) as error:
+        print(f"autograder: {error}", file=sys.stderr)
+        return 2
+    if (args.source / "gradebook.db").is_file():
+        assignments = lms.from_gradebook(args.source, rubric, roster)
+    elif args.source.is_dir():
+        assignments = [lms.from_batch(args.source, rubric, roster, args.name or args.assignment or "micrograd")]
+    else:
+        print(f"autograder: {args.source} is neither a grade-batch output folder nor an nbgrader course",
+              file=sys.stderr)
+        return 2
+    args.output.write_text(lms.FORMATS[args.format](assignments, roster, args.parts), newline="")
+    graded = {sid for a in assignments for sid in a.grades}
+    print(f"{args.output}: {len(roster)} students, {len(graded)} with a grade, {len(roster) - len(graded)} without",
+          file=sys.stderr)
+    for a in assignments:
+        for name in a.unknown:
+            print(f"  not in the roster, so not in the file: {shown(name)} ({a.name})", file=sys.stderr)
+    return 0
 
 
 def _rubric(assignment: str | None):

@@ -289,6 +289,40 @@ def test_export_writes_a_csv_row_per_submission(course):
     assert scores[("value_engine", "a_solution")] == pytest.approx(sum(full_marks(ENGINE_PARTS).values()))
 
 
+def test_canvas_and_moodle_exports_from_the_gradebook(course, tmp_path):
+    """``python -m autograder export COURSE``: the gradebook keyed on the course's roster.csv (``make roster``
+    puts it there), a column per assignment and part; a graded student not on the roster is listed."""
+    (course["dir"] / "roster.csv").write_text("id,first_name,last_name,email,lms_user_id\n"
+                                              "a_solution,Ada,Lovelace,ada@example.edu,101\n"
+                                              "c_relu_bug,Bob,Tables,bob@example.edu,102\n"
+                                              "y_no_work,Cy,Young,cy@example.edu,103\n")
+    files = {}
+    for fmt in ("canvas", "moodle"):
+        done = subprocess.run([sys.executable, "-m", "autograder", "export", str(course["dir"]), "--format", fmt,
+                               "--parts", "--output", str(tmp_path / f"{fmt}.csv")], cwd=ROOT, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert "not in the roster, so not in the file: b_untouched (value_engine)" in done.stderr
+        with open(tmp_path / f"{fmt}.csv", newline="") as handle:
+            files[fmt] = list(csv.reader(handle))
+    header, possible, *rows = files["canvas"]
+    assert header[:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    assert possible[0] == "Points Possible" and [r[:2] for r in rows] == [["Lovelace, Ada", "101"],
+                                                                        ["Tables, Bob", "102"], ["Young, Cy", "103"]]
+    ada, bob, cy = (dict(zip(header, row, strict=True)) for row in rows)
+    points = dict(zip(header, possible, strict=True))
+    for assignment, parts in (("value_engine", ENGINE_PARTS), ("neural_net", NN_PARTS)):
+        assert ada[assignment] == points[assignment] == f"{sum(full_marks(parts).values()):.2f}"
+    relu = course["grades"]["value_engine/c_relu_bug"]
+    assert bob["value_engine: relu"] == "0.00" and bob["value_engine"] == f"{sum(relu.values()):.2f}"
+    assert bob["neural_net"] == "", "no neural_net submission: no grade"
+    assert set(list(cy.values())[5:]) == {""}
+    moodle_header, *moodle_rows = files["moodle"]
+    assert moodle_header[:4] == ["First name", "Last name", "ID number", "Email address"]
+    assert [r[3] for r in moodle_rows] == ["ada@example.edu", "bob@example.edu", "cy@example.edu"]
+    assert dict(zip(moodle_header, moodle_rows[1], strict=True))["value_engine"] == bob["value_engine"]
+
+
 def make(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     done = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), *args], env=env, capture_output=True,
