@@ -90,5 +90,8 @@ FeedbackPage.configure(c)
 # --- Exporting (nbgrader export) -----------------------------------------------
 # grades.csv: one row per student and assignment, nbgrader's columns and a `status`; a student nbgrader
 # could not autograde (or who submitted nothing) gets an empty score, never a 0 (autograder/course/export.py).
+# Late work: the course's rule in late.toml beside this file (docs/lms.md); no file, no penalty.
+c.AssignLatePenalties.plugin_class = "autograder.course.late.KitLatePenalty"
+c.KitLatePenalty.policy_file = str(Path(__file__).resolve().parent / "late.toml")
 c.ExportApp.plugin_class = "autograder.course.export.KitCsvExport"
 c.CsvExportPlugin.to = "grades.csv"

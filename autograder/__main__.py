@@ -30,6 +30,10 @@ def main(argv: list[str] | None = None) -> int:
                       "default: the one every submission is a notebook of, else all (all: every part)")
     many.add_argument("--roster", type=Path, help="CSV with id,first_name,last_name,email[,...]: names each student "
                       "(id = their folder's name) in the reports, and lists who handed in nothing")
+    many.add_argument("--late", type=Path, metavar="POLICY", help="late.toml: the deadline, extensions and penalty "
+                      "rule (docs/lms.md); needs --times")
+    many.add_argument("--times", type=Path, metavar="CSV", help="id,submitted (ISO 8601 with a time zone): when "
+                      "each student handed in, from the LMS (never from the submission's own files)")
     many.add_argument("--scheduler", metavar="ADDRESS",
                       help="grade on a Dask cluster (tcp://host:8786), or on local:N, a local cluster of N workers")
     show = commands.add_parser("rubric", help="the parts, their points and each assignment's total")
@@ -70,14 +74,22 @@ def main(argv: list[str] | None = None) -> int:
         return _show_rubric(rubric)
     from .batch import grade_batch
     from .intake.roster import RosterError, read_roster
+    from .late import PolicyError, load_policy, read_times
 
     try:
         roster = read_roster(args.roster) if args.roster else None
-    except RosterError as error:
+        late = None
+        if args.late or args.times:
+            if not (args.late and args.times):
+                raise PolicyError("--late and --times go together: the policy, and when each student handed in")
+            late = (load_policy(args.late), read_times(args.times))
+            if late[0].deadline is None:
+                raise PolicyError(f"{args.late}: grade-batch needs a deadline")
+    except (RosterError, PolicyError) as error:
         print(f"autograder: {error}", file=sys.stderr)
         return 2
     return grade_batch(args.dir, args.out, jobs=args.jobs, force=args.force, rubric=rubric,
-                       scheduler=args.scheduler, whole=whole, roster=roster)
+                       scheduler=args.scheduler, whole=whole, roster=roster, late=late)
 
 
 def _export(args) -> int:

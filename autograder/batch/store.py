@@ -21,6 +21,8 @@ from micrograd_feedback.untrusted import markdown_text, shown
 from ..rubric import Rubric
 
 RESULT, FEEDBACK, ERROR, STAMP = "result.json", "feedback.md", "error.txt", "graded-from.json"
+LATE = "late.json"  # grade-batch --late: this submission's lateness (late.Late), beside its result
+LATE_LINE = "**Late:** "  # the feedback's paragraph about it (a student's text never starts a line so: escaped)
 FEEDBACK_PAGE = "feedback.html"
 REPORT = "class-report.html"
 
@@ -122,3 +124,31 @@ def failure_reason(folder: Path) -> str:
     why = folder / ERROR
     lines = why.read_text(errors="replace").strip().splitlines() if why.is_file() else []
     return lines[-1][:200] if lines else "not graded yet"
+
+
+def note_late(folder: Path, late) -> None:
+    """Store a graded submission's lateness (``late.Late``, or None: no policy) and say it in its feedback,
+    under the score; a later run replaces what an earlier one said."""
+    import dataclasses
+
+    from ..reporters import feedback
+
+    if late is None:
+        with contextlib.suppress(FileNotFoundError):
+            (folder / LATE).unlink()
+    else:
+        write_atomic(folder / LATE, json.dumps(dataclasses.asdict(late), indent=2) + "\n")
+    try:
+        text = (folder / FEEDBACK).read_text()
+    except OSError:
+        return
+    paragraphs = [p for p in text.split("\n\n") if not p.startswith(LATE_LINE)]
+    if late is not None:
+        at = next((i + 1 for i, p in enumerate(paragraphs) if p.startswith("**Score:")), 1)
+        paragraphs.insert(at, LATE_LINE + markdown_text(late.sentence()))
+    changed = "\n\n".join(paragraphs)
+    if changed != text:
+        write_atomic(folder / FEEDBACK, changed)
+        title = text.split("\n", 1)[0].removeprefix("# ")
+        with contextlib.suppress(Exception):  # the page is a courtesy, as in ``record``
+            write_atomic(folder / FEEDBACK_PAGE, feedback.render_html(changed, folder, title))

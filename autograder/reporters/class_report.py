@@ -144,9 +144,10 @@ def _titled(svg: str, title: str) -> str:
 
 
 def render(results: dict[str, SubmissionResult | None], errors: dict[str, str], rubric: Rubric,
-           roster: dict | None = None) -> str:
+           roster: dict | None = None, late: dict | None = None) -> str:
     """The page, from every submission's result (None where the grader failed); ``roster`` (id -> Student)
-    names each student, and lists those who handed in nothing."""
+    names each student, and lists those who handed in nothing; ``late`` (id -> ``late.Late``): the late
+    penalty and the score after it, in their own columns."""
     from micrograd_feedback.diagnosis.catalogue import generic
 
     roster = roster or {}
@@ -200,10 +201,16 @@ def render(results: dict[str, SubmissionResult | None], errors: dict[str, str], 
     for name, mine in sorted(results.items(), key=lambda item: who(item[0]).casefold()):
         if mine is None:
             cells = [f"<td class=n data-value=''>{e('not graded')}</td>"] + ["<td class=n data-value=''></td>"] * \
-                len(parts) + [f"<td>{e(shown(errors.get(name, 'the grader failed'), 300))}</td>"]
+                (len(parts) + (2 if late is not None else 0)) + \
+                [f"<td>{e(shown(errors.get(name, 'the grader failed'), 300))}</td>"]
         else:
             found = sorted({key for check in mine.failed() for key in check.keys()})
             cells = [f"<td class=n data-value='{mine.score:g}'>{mine.score:g}</td>"]
+            if late is not None:  # beside the raw score, where the eye is
+                taken = late.get(name)
+                cells += ([f"<td class=n data-value='{taken.penalty:g}'>{taken.penalty:g}</td>",
+                           f"<td class=n data-value='{taken.score:g}'>{taken.score:g}</td>"] if taken is not None
+                          else ["<td class=n data-value=''>no time</td>", "<td class=n data-value=''></td>"])
             cells += [f"<td class=n data-value='{mine.parts[p].score:g}'>{mine.parts[p].score:g}</td>"
                       if p in mine.parts else "<td class=n data-value=''></td>" for p in parts]
             cells.append(f"<td>{e(', '.join(found)) or '—'}</td>")
@@ -211,7 +218,8 @@ def render(results: dict[str, SubmissionResult | None], errors: dict[str, str], 
     for student_id, student in roster.items():
         if student_id not in results:
             students.append(f"<tr><td>{e(student.display)}</td><td class=n data-value=''>no submission</td>"
-                            + "<td class=n data-value=''></td>" * len(parts) + "<td></td></tr>")
+                            + "<td class=n data-value=''></td>" * (len(parts) + (2 if late is not None else 0))
+                            + "<td></td></tr>")
     unknown = sorted(n for n in results if roster and n not in roster)
     bugs = []
     for key in keys:
@@ -255,7 +263,8 @@ full marks {full}; needing attention {len(attention)}{f"; no submission from {le
 <h2 id="students">Every student</h2>
 <table class="sortable" id="students-table"><caption>Every student's score and each part's (click a heading to sort);
 the name opens the student's feedback</caption>
-<thead><tr><th>Student</th><th>Score</th>{headers}<th>Diagnoses</th></tr></thead>
+<thead><tr><th>Student</th><th>Score</th>{"<th>Late penalty</th><th>After penalty</th>" if late is not None
+ else ""}{headers}<th>Diagnoses</th></tr></thead>
 <tbody>{"".join(students)}</tbody></table>
 {f"<p>Not on the roster: {e(', '.join(shown(n) for n in unknown))}.</p>" if unknown else ""}
 <h2 id="parts">Parts</h2>

@@ -11,14 +11,16 @@ from collections import Counter
 from micrograd_feedback.result import SubmissionResult
 from micrograd_feedback.untrusted import csv_cell, markdown_text
 
+from ..late import Late, late_by
 from ..rubric import Rubric
 from . import class_report
 
 
 def render(results: dict[str, dict | None], errors: dict[str, str], rubric: Rubric,
-           roster: dict | None = None) -> dict[str, str]:
+           roster: dict | None = None, late: dict[str, Late] | None = None) -> dict[str, str]:
     """File name -> text: ``results`` are the stored JSON results by submission, ``errors`` why the
-    grader failed on those without one."""
+    grader failed on those without one; ``late`` (``grade-batch --late``): each graded submission's
+    lateness, shown apart from the raw score."""
     from micrograd_feedback.diagnosis.catalogue import generic
 
     parts = list(rubric.parts)
@@ -26,7 +28,17 @@ def render(results: dict[str, dict | None], errors: dict[str, str], rubric: Rubr
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     named = ["last_name", "first_name", "email"] if roster else []
-    writer.writerow(["submission", *named, "status", *parts, "total", "max_score"])
+    late_columns = ["submitted", "late_by", "late_penalty", "score_after_penalty"] if late is not None else []
+    writer.writerow(["submission", *named, "status", *parts, "total", "max_score", *late_columns])
+
+    def lateness(name: str) -> list[object]:
+        if late is None:
+            return []
+        mine = late.get(name)
+        if mine is None:
+            return ["unknown", "", "", ""]
+        return [mine.submitted, late_by(mine.seconds_late) if mine.seconds_late > 0 else "",
+                mine.penalty, mine.score]
 
     def names(student_id: str) -> list[str]:
         student = roster.get(student_id)
@@ -34,14 +46,15 @@ def render(results: dict[str, dict | None], errors: dict[str, str], rubric: Rubr
 
     for name, result in results.items():  # no cell ever starts a formula (untrusted.csv_cell)
         if result is None:
-            row = [name, *names(name), "error", *[""] * len(parts), "", rubric.total]
+            row = [name, *names(name), "error", *[""] * len(parts), "", rubric.total, *[""] * len(late_columns)]
         else:
             scores = [result["parts"].get(p, {}).get("score", "") for p in parts]
-            row = [name, *names(name), "graded", *scores, result["score"], result["max_score"]]
+            row = [name, *names(name), "graded", *scores, result["score"], result["max_score"], *lateness(name)]
         writer.writerow([csv_cell(cell) for cell in row])
     for student_id in roster:
         if student_id not in results:
-            row = [student_id, *names(student_id), "no submission", *[""] * len(parts), "", rubric.total]
+            row = [student_id, *names(student_id), "no submission", *[""] * len(parts), "", rubric.total,
+                   *[""] * len(late_columns)]
             writer.writerow([csv_cell(cell) for cell in row])
     files = {"gradebook.csv": buffer.getvalue()}
 
@@ -77,6 +90,15 @@ def render(results: dict[str, dict | None], errors: dict[str, str], rubric: Rubr
                 lines.append(f"| `{key}` | {count} | {meaning} | {shown_names} |")
         else:
             lines.append("None.")
+    if late is not None:
+        penalised = {n: m for n, m in sorted(late.items()) if m.penalty > 0}
+        unknown = sorted(n for n in graded if n not in late)
+        lines += ["", "## Late", ""]
+        lines += [f"- {markdown_text(n)}: {markdown_text(m.sentence())}" for n, m in penalised.items()] or \
+            ["Nobody lost points for lateness."]
+        if unknown:
+            lines.append(f"- No submission time (not in --times), so no penalty: "
+                         f"{', '.join(markdown_text(n) for n in unknown)}")
     failed = [n for n, r in results.items() if r is None]
     if failed:
         lines += ["", "## Not graded (the grader failed; re-run to retry)", ""]
@@ -84,5 +106,5 @@ def render(results: dict[str, dict | None], errors: dict[str, str], rubric: Rubr
     files["summary.md"] = "\n".join(lines) + "\n"
     files["class-report.html"] = class_report.render(
         {n: SubmissionResult.from_json(r) if r is not None else None for n, r in results.items()},
-        {n: errors.get(n, "not graded yet") for n in failed}, rubric, roster)
+        {n: errors.get(n, "not graded yet") for n in failed}, rubric, roster, late)
     return files

@@ -29,14 +29,16 @@ from pathlib import Path
 
 from micrograd_feedback.untrusted import csv_cell
 
+from ..batch.store import LATE
 from ..intake.roster import Student
 from ..rubric import Rubric
 
 
 @dataclass(frozen=True)
 class Grade:
-    score: float
+    score: float  # after the late penalty, if any: the grade of record
     parts: dict[str, float] = field(default_factory=dict)  # part id -> points
+    late_penalty: float | None = None  # points taken off the raw score (None: no late policy)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,11 @@ def from_batch(out: Path, rubric: Rubric, roster: dict[str, Student], name: str)
             grade = Grade(float(result["score"]), {p: float(v["score"]) for p, v in result["parts"].items()})
         except (OSError, ValueError, KeyError, TypeError):
             continue  # not a graded submission (the batch lists why in its own reports)
+        try:  # grade-batch --late wrote it, from the instructor's times (never the submission's)
+            late = json.loads((path.parent / LATE).read_text())
+            grade = Grade(round(max(0.0, late["raw"] - late["penalty"]), 2), grade.parts, float(late["penalty"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
         if path.parent.name in roster:
             grades[path.parent.name] = grade
         else:
@@ -90,7 +97,7 @@ def from_gradebook(course: Path, rubric: Rubric, roster: dict[str, Student]) -> 
                 by_part = {g.name.removeprefix("check_"): float(g.score) for nb in submission.notebooks
                            for g in nb.grades if g.name.removeprefix("check_") in parts}
                 penalty = submission.late_submission_penalty or 0.0
-                grade = Grade(max(0.0, float(submission.score) - penalty), by_part)
+                grade = Grade(round(max(0.0, float(submission.score) - penalty), 2), by_part, penalty)
                 if student.id in roster:
                     grades[student.id] = grade
                 else:
@@ -120,6 +127,9 @@ def columns(assignments: list[AssignmentGrades], with_parts: bool) -> list[Colum
         if with_parts:
             found += [Column(f"{a.name}: {part}", most, {sid: points(g.parts.get(part)) for sid, g in a.grades.items()})
                       for part, most in a.parts.items()]
+            if any(g.late_penalty is not None for g in a.grades.values()):
+                found.append(Column(f"{a.name}: late penalty", 0.0, {sid: points(g.late_penalty)
+                                                                     for sid, g in a.grades.items()}))
     return found
 
 
