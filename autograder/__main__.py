@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
                       "rule (docs/lms.md); needs --times")
     many.add_argument("--times", type=Path, metavar="CSV", help="id,submitted (ISO 8601 with a time zone): when "
                       "each student handed in, from the LMS (never from the submission's own files)")
+    many.add_argument("--overrides", type=Path, metavar="CSV", help="student,part,points,reason,by,when: points "
+                      "set by hand (a part, or total), kept across re-grades and shown with their reason")
     many.add_argument("--scheduler", metavar="ADDRESS",
                       help="grade on a Dask cluster (tcp://host:8786), or on local:N, a local cluster of N workers")
     show = commands.add_parser("rubric", help="the parts, their points and each assignment's total")
@@ -75,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     from .batch import grade_batch
     from .intake.roster import RosterError, read_roster
     from .late import PolicyError, load_policy, read_times
+    from .overrides import OverrideError, read_overrides
 
     try:
         roster = read_roster(args.roster) if args.roster else None
@@ -85,11 +88,12 @@ def main(argv: list[str] | None = None) -> int:
             late = (load_policy(args.late), read_times(args.times))
             if late[0].deadline is None:
                 raise PolicyError(f"{args.late}: grade-batch needs a deadline")
-    except (RosterError, PolicyError) as error:
+        overrides = read_overrides(args.overrides, rubric) if args.overrides else None
+    except (RosterError, PolicyError, OverrideError) as error:
         print(f"autograder: {error}", file=sys.stderr)
         return 2
     return grade_batch(args.dir, args.out, jobs=args.jobs, force=args.force, rubric=rubric,
-                       scheduler=args.scheduler, whole=whole, roster=roster, late=late)
+                       scheduler=args.scheduler, whole=whole, roster=roster, late=late, overrides=overrides)
 
 
 def _export(args) -> int:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from autograder.late import LatePolicy, PolicyError, load_policy, read_times
+from tests.test_browser import CHROMIUM, DRIVER, SCREENSHOTS, browser  # noqa: F401 - the fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY, HOUR = 86_400.0, 3_600.0
@@ -93,8 +94,8 @@ def test_nbgrader_asks_the_courses_plugin(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_batch_shows_the_penalty_apart_everywhere(tmp_path):
-    from tests.test_browser import CHROMIUM, DRIVER, SCREENSHOTS
+@pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="no headless browser: install chromium and chromium-driver")
+def test_a_batch_shows_the_penalty_apart_everywhere(tmp_path, browser):  # noqa: F811 - the fixture
 
     """docs/lms.md's late.toml and recipe, word for word."""
     for folder, example in (("ada", "correct"), ("bo", "relu_bug"), ("cy", "correct"), ("di", "correct")):
@@ -153,27 +154,16 @@ def test_a_batch_shows_the_penalty_apart_everywhere(tmp_path):
     bo = dict(zip(header, students[1], strict=True))
     assert bo["micrograd"] == f"{expected:.2f}" and bo["micrograd: late penalty"] == f"{raw * 0.2:.2f}"
 
-    if CHROMIUM and DRIVER:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
+    browser.get((out / "class-report.html").as_uri())
+    table = browser.execute_script(
+        "const t = document.getElementById('students-table');"
+        "return [[...t.tHead.rows[0].cells].map(c => c.innerText),"
+        " ...[...t.tBodies[0].rows].map(r => [...r.cells].map(c => c.innerText))]")
+    heading, *rows_seen = table
+    assert heading[1:4] == ["Score", "Late penalty", "After penalty"], "beside the raw score"
+    seen = {row[0].split(" (")[-1].rstrip(")"): row for row in rows_seen}
+    assert seen["bo"][1:4] == [f"{raw:g}", f"{round(raw * 0.2, 2):g}", f"{expected:g}"]
+    assert seen["di"][2] == "no time"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / "class-report-late.png"))
 
-        options = webdriver.ChromeOptions()
-        options.binary_location = CHROMIUM
-        for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--window-size=1600,1200"):
-            options.add_argument(flag)
-        driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-        try:
-            driver.get((out / "class-report.html").as_uri())
-            table = driver.execute_script(
-                "const t = document.getElementById('students-table');"
-                "return [[...t.tHead.rows[0].cells].map(c => c.innerText),"
-                " ...[...t.tBodies[0].rows].map(r => [...r.cells].map(c => c.innerText))]")
-            heading, *rows_seen = table
-            assert heading[1:4] == ["Score", "Late penalty", "After penalty"], "beside the raw score"
-            seen = {row[0].split(" (")[-1].rstrip(")"): row for row in rows_seen}
-            assert seen["bo"][1:4] == [f"{raw:g}", f"{round(raw * 0.2, 2):g}", f"{expected:g}"]
-            assert seen["di"][2] == "no time"
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            driver.save_screenshot(str(SCREENSHOTS / "class-report-late.png"))
-        finally:
-            driver.quit()

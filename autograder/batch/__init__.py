@@ -30,19 +30,22 @@ from micrograd_feedback.untrusted import shown
 from ..rubric import Rubric, load_rubric
 from ..sandbox.staging import remove_stale
 from .pool import progress, run_pool, warm_up
-from .store import REPORT, failure_reason, graded_stamp, load_result, loaded, note_late, stamp_of, write_atomic
+from .store import REPORT, failure_reason, graded_stamp, load_result, loaded, note_adjustments, stamp_of, write_atomic
 
 
 def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None = None, force: bool = False,
                 rubric: Rubric | None = None, scheduler: str | None = None, whole: bool = False,
-                roster: dict | None = None, late: tuple | None = None) -> int:
+                roster: dict | None = None, late: tuple | None = None,
+                overrides: dict | None = None) -> int:
     """Grade every subdirectory of ``dir`` into ``out``; 0 when every submission was graded.
 
     ``scheduler``: grade on a Dask cluster (``autograder/batch/cluster.py``) instead of ``jobs`` local graders.
     Without an assignment's rubric, a class whose every submission is one assignment's notebook is graded
     on that assignment only (``class_rubric``), unless ``whole``.  ``roster`` (``roster.read_roster``) names
     each student in the reports and lists those who handed in nothing.  ``late``: (``late.LatePolicy``, id ->
-    submission time): each graded submission's penalty, shown apart from its score in every report."""
+    submission time): each graded submission's penalty, shown apart from its score in every report.
+    ``overrides`` (``overrides.read_overrides``): the instructor's points, applied to the reports, never to
+    a result."""
     source, out = Path(dir), Path(out)
     rubric = rubric or load_rubric()
     if not source.is_dir():
@@ -87,7 +90,7 @@ def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None
                                     done=len(submissions) - len(todo))
         except KeyboardInterrupt:
             interrupted = True
-    write_reports(submissions, out, rubric, roster, late)
+    write_reports(submissions, out, rubric, roster, late, overrides)
     if interrupted:
         left = sum(graded_stamp(out / s.name) != stamps[s.name] for s in todo)
         print(f"\ninterrupted: {len(todo) - left} graded in this run, {left} left; the same command resumes "
@@ -117,14 +120,20 @@ def class_rubric(rubric: Rubric, read: dict) -> Rubric:
 
 
 def write_reports(submissions: list[Path], out: Path, rubric: Rubric, roster: dict | None = None,
-                  late: tuple | None = None) -> None:
-    """The class's reports (``reporters/gradebook.py``) from every stored result, written beside them; with
-    a late policy, each graded submission's lateness first (``store.note_late``)."""
+                  late: tuple | None = None, overrides: dict | None = None) -> None:
+    """The class's reports (``reporters/gradebook.py``) from every stored result, written beside them; the
+    instructor's adjustments first, on copies of the results: overrides (``overrides.apply``), then the late
+    penalty on the overridden score (``store.note_adjustments`` keeps both and tells the student)."""
     from ..late import assess
+    from ..overrides import apply
     from ..reporters import gradebook
 
     results = {s.name: load_result(out / s.name) for s in submissions}
     errors = {name: failure_reason(out / name) for name, result in results.items() if result is None}
+    notes: dict[str, list[str]] = {}
+    for name, result in results.items():
+        if result is not None and overrides and overrides.get(name):
+            results[name], notes[name] = apply(result, overrides[name])
     lateness = None
     if late is not None:
         policy, times = late
@@ -132,6 +141,7 @@ def write_reports(submissions: list[Path], out: Path, rubric: Rubric, roster: di
                     if result is not None and name in times}
     for name, result in results.items():
         if result is not None:
-            note_late(out / name, lateness.get(name) if lateness is not None else None)
+            note_adjustments(out / name, lateness.get(name) if lateness is not None else None, notes.get(name, []),
+                             result if name in notes else None)
     for name, text in gradebook.render(results, errors, rubric, roster, lateness).items():
         write_atomic(out / name, text)

@@ -22,7 +22,9 @@ from ..rubric import Rubric
 
 RESULT, FEEDBACK, ERROR, STAMP = "result.json", "feedback.md", "error.txt", "graded-from.json"
 LATE = "late.json"  # grade-batch --late: this submission's lateness (late.Late), beside its result
-LATE_LINE = "**Late:** "  # the feedback's paragraph about it (a student's text never starts a line so: escaped)
+OVERRIDES = "overrides.json"  # grade-batch --overrides: the instructor's notes and the adjusted scores
+LATE_LINE = "**Late:** "  # the feedback's paragraphs about them (a student's text never starts a line so: escaped)
+NOTE_LINE = "**Instructor's note:** "
 FEEDBACK_PAGE = "feedback.html"
 REPORT = "class-report.html"
 
@@ -126,26 +128,36 @@ def failure_reason(folder: Path) -> str:
     return lines[-1][:200] if lines else "not graded yet"
 
 
-def note_late(folder: Path, late) -> None:
-    """Store a graded submission's lateness (``late.Late``, or None: no policy) and say it in its feedback,
-    under the score; a later run replaces what an earlier one said."""
+def note_adjustments(folder: Path, late, notes: list[str], adjusted: dict | None) -> None:
+    """Store what the instructor's adjustments made of a graded submission (its lateness, ``late.Late`` or
+    None; the overrides' ``notes`` and the ``adjusted`` copy of its result, or None) beside its result, and
+    say them in its feedback, under the score; a later run replaces what an earlier one said."""
     import dataclasses
 
     from ..reporters import feedback
 
-    if late is None:
-        with contextlib.suppress(FileNotFoundError):
-            (folder / LATE).unlink()
-    else:
-        write_atomic(folder / LATE, json.dumps(dataclasses.asdict(late), indent=2) + "\n")
+    for name, data in ((LATE, dataclasses.asdict(late) if late is not None else None),
+                       (OVERRIDES, {"notes": notes, "score": adjusted["score"],
+                                    "parts": {p: v["score"] for p, v in adjusted["parts"].items()}}
+                        if adjusted is not None else None)):
+        if data is None:
+            with contextlib.suppress(FileNotFoundError):
+                (folder / name).unlink()
+        else:
+            write_atomic(folder / name, json.dumps(data, indent=2) + "\n")
     try:
         text = (folder / FEEDBACK).read_text()
     except OSError:
         return
-    paragraphs = [p for p in text.split("\n\n") if not p.startswith(LATE_LINE)]
+    paragraphs = [p for p in text.split("\n\n") if not p.startswith((LATE_LINE, NOTE_LINE))]
+    at = next((i + 1 for i, p in enumerate(paragraphs) if p.startswith("**Score:")), 1)
+    said = [NOTE_LINE + markdown_text(note) for note in notes]
+    if adjusted is not None:
+        said.append(f"**Score with the instructor's changes: {adjusted['score']:g} / "
+                    f"{adjusted.get('max_score', 0):g}**")
     if late is not None:
-        at = next((i + 1 for i, p in enumerate(paragraphs) if p.startswith("**Score:")), 1)
-        paragraphs.insert(at, LATE_LINE + markdown_text(late.sentence()))
+        said.append(LATE_LINE + markdown_text(late.sentence()))
+    paragraphs[at:at] = said
     changed = "\n\n".join(paragraphs)
     if changed != text:
         write_atomic(folder / FEEDBACK, changed)

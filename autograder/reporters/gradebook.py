@@ -29,16 +29,19 @@ def render(results: dict[str, dict | None], errors: dict[str, str], rubric: Rubr
     writer = csv.writer(buffer)
     named = ["last_name", "first_name", "email"] if roster else []
     late_columns = ["submitted", "late_by", "late_penalty", "score_after_penalty"] if late is not None else []
+    overridden = any(r is not None and r.get("overrides") for r in results.values())  # overrides.apply's notes
+    late_columns += ["overrides"] if overridden else []
     writer.writerow(["submission", *named, "status", *parts, "total", "max_score", *late_columns])
 
     def lateness(name: str) -> list[object]:
+        said: list[object] = ["; ".join((results[name] or {}).get("overrides") or [])] if overridden else []
         if late is None:
-            return []
+            return said
         mine = late.get(name)
         if mine is None:
-            return ["unknown", "", "", ""]
+            return ["unknown", "", "", "", *said]
         return [mine.submitted, late_by(mine.seconds_late) if mine.seconds_late > 0 else "",
-                mine.penalty, mine.score]
+                mine.penalty, mine.score, *said]
 
     def names(student_id: str) -> list[str]:
         student = roster.get(student_id)
@@ -106,5 +109,6 @@ def render(results: dict[str, dict | None], errors: dict[str, str], rubric: Rubr
     files["summary.md"] = "\n".join(lines) + "\n"
     files["class-report.html"] = class_report.render(
         {n: SubmissionResult.from_json(r) if r is not None else None for n, r in results.items()},
-        {n: errors.get(n, "not graded yet") for n in failed}, rubric, roster, late)
+        {n: errors.get(n, "not graded yet") for n in failed}, rubric, roster, late,
+        {n: r["overrides"] for n, r in graded.items() if r.get("overrides")})
     return files

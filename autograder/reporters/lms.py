@@ -29,7 +29,7 @@ from pathlib import Path
 
 from micrograd_feedback.untrusted import csv_cell
 
-from ..batch.store import LATE
+from ..batch.store import LATE, OVERRIDES
 from ..intake.roster import Student
 from ..rubric import Rubric
 
@@ -61,6 +61,11 @@ def from_batch(out: Path, rubric: Rubric, roster: dict[str, Student], name: str)
             grade = Grade(float(result["score"]), {p: float(v["score"]) for p, v in result["parts"].items()})
         except (OSError, ValueError, KeyError, TypeError):
             continue  # not a graded submission (the batch lists why in its own reports)
+        try:  # grade-batch --overrides wrote it: the instructor's points
+            adjusted = json.loads((path.parent / OVERRIDES).read_text())
+            grade = Grade(float(adjusted["score"]), {p: float(v) for p, v in adjusted["parts"].items()})
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
         try:  # grade-batch --late wrote it, from the instructor's times (never the submission's)
             late = json.loads((path.parent / LATE).read_text())
             grade = Grade(round(max(0.0, late["raw"] - late["penalty"]), 2), grade.parts, float(late["penalty"]))
