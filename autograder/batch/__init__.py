@@ -29,8 +29,20 @@ from micrograd_feedback.untrusted import shown
 
 from ..rubric import Rubric, load_rubric
 from ..sandbox.staging import remove_stale
+from . import history
 from .pool import progress, run_pool, warm_up
-from .store import REPORT, failure_reason, graded_stamp, load_result, loaded, note_adjustments, stamp_of, write_atomic
+from .store import (
+    REPORT,
+    RESULT,
+    STAMP,
+    failure_reason,
+    graded_stamp,
+    load_result,
+    loaded,
+    note_adjustments,
+    stamp_of,
+    write_atomic,
+)
 
 
 def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None = None, force: bool = False,
@@ -130,6 +142,8 @@ def write_reports(submissions: list[Path], out: Path, rubric: Rubric, roster: di
 
     results = {s.name: load_result(out / s.name) for s in submissions}
     errors = {name: failure_reason(out / name) for name, result in results.items() if result is None}
+    changed = {name: history.changes(out / name, result, RESULT, STAMP) for name, result in results.items()
+               if result is not None}
     notes: dict[str, list[str]] = {}
     for name, result in results.items():
         if result is not None and overrides and overrides.get(name):
@@ -142,6 +156,9 @@ def write_reports(submissions: list[Path], out: Path, rubric: Rubric, roster: di
     for name, result in results.items():
         if result is not None:
             note_adjustments(out / name, lateness.get(name) if lateness is not None else None, notes.get(name, []),
-                             result if name in notes else None)
+                             result if name in notes else None, changed.get(name, []))
+    for name, said in changed.items():  # the reports read it beside the result (gradebook, class report)
+        if said and results[name] is not None:
+            results[name] = {**results[name], "changes": said}  # type: ignore[dict-item]
     for name, text in gradebook.render(results, errors, rubric, roster, lateness).items():
         write_atomic(out / name, text)

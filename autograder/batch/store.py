@@ -13,18 +13,21 @@ import functools
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from micrograd_feedback.result import SubmissionResult
 from micrograd_feedback.untrusted import markdown_text, shown
 
 from ..rubric import Rubric
+from . import history
 
 RESULT, FEEDBACK, ERROR, STAMP = "result.json", "feedback.md", "error.txt", "graded-from.json"
 LATE = "late.json"  # grade-batch --late: this submission's lateness (late.Late), beside its result
 OVERRIDES = "overrides.json"  # grade-batch --overrides: the instructor's notes and the adjusted scores
 LATE_LINE = "**Late:** "  # the feedback's paragraphs about them (a student's text never starts a line so: escaped)
 NOTE_LINE = "**Instructor's note:** "
+CHANGED_LINE = "**Since the last grading:** "
 FEEDBACK_PAGE = "feedback.html"
 REPORT = "class-report.html"
 
@@ -87,6 +90,7 @@ def record(submission: Path, folder: Path, result: SubmissionResult) -> None:
     from ..reporters import feedback
 
     folder.mkdir(parents=True, exist_ok=True)
+    history.keep(folder, RESULT, STAMP)  # the result this one replaces, for "what changed" (batch/history.py)
     for stale in (ERROR, STAMP):  # the parent stamps the new result once it is complete
         with contextlib.suppress(FileNotFoundError):
             (folder / stale).unlink()
@@ -128,10 +132,12 @@ def failure_reason(folder: Path) -> str:
     return lines[-1][:200] if lines else "not graded yet"
 
 
-def note_adjustments(folder: Path, late, notes: list[str], adjusted: dict | None) -> None:
+def note_adjustments(folder: Path, late, notes: list[str], adjusted: dict | None,
+                     changed: Sequence[str] = ()) -> None:
     """Store what the instructor's adjustments made of a graded submission (its lateness, ``late.Late`` or
     None; the overrides' ``notes`` and the ``adjusted`` copy of its result, or None) beside its result, and
-    say them in its feedback, under the score; a later run replaces what an earlier one said."""
+    say them in its feedback, under the score, after what its last re-grade ``changed`` (``history.changes``);
+    a later run replaces what an earlier one said."""
     import dataclasses
 
     from ..reporters import feedback
@@ -149,18 +155,19 @@ def note_adjustments(folder: Path, late, notes: list[str], adjusted: dict | None
         text = (folder / FEEDBACK).read_text()
     except OSError:
         return
-    paragraphs = [p for p in text.split("\n\n") if not p.startswith((LATE_LINE, NOTE_LINE))]
+    paragraphs = [p for p in text.split("\n\n") if not p.startswith((LATE_LINE, NOTE_LINE, CHANGED_LINE))]
     at = next((i + 1 for i, p in enumerate(paragraphs) if p.startswith("**Score:")), 1)
-    said = [NOTE_LINE + markdown_text(note) for note in notes]
+    said = [CHANGED_LINE + markdown_text(change) for change in changed]
+    said += [NOTE_LINE + markdown_text(note) for note in notes]
     if adjusted is not None:
         said.append(f"**Score with the instructor's changes: {adjusted['score']:g} / "
                     f"{adjusted.get('max_score', 0):g}**")
     if late is not None:
         said.append(LATE_LINE + markdown_text(late.sentence()))
     paragraphs[at:at] = said
-    changed = "\n\n".join(paragraphs)
-    if changed != text:
-        write_atomic(folder / FEEDBACK, changed)
+    updated = "\n\n".join(paragraphs)
+    if updated != text:
+        write_atomic(folder / FEEDBACK, updated)
         title = text.split("\n", 1)[0].removeprefix("# ")
         with contextlib.suppress(Exception):  # the page is a courtesy, as in ``record``
-            write_atomic(folder / FEEDBACK_PAGE, feedback.render_html(changed, folder, title))
+            write_atomic(folder / FEEDBACK_PAGE, feedback.render_html(updated, folder, title))

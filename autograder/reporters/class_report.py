@@ -147,8 +147,8 @@ def render(results: dict[str, SubmissionResult | None], errors: dict[str, str], 
            roster: dict | None = None, late: dict | None = None, notes: dict | None = None) -> str:
     """The page, from every submission's result (None where the grader failed); ``roster`` (id -> Student)
     names each student, and lists those who handed in nothing; ``late`` (id -> ``late.Late``): the late
-    penalty and the score after it, in their own columns; ``notes`` (id -> the overrides' notes): under the
-    student's diagnoses (the score shown is the overridden one)."""
+    penalty and the score after it, in their own columns; ``notes`` (id -> the overrides' notes and what a re-grade
+    changed): under the student's diagnoses (the score shown is the overridden one)."""
     from micrograd_feedback.diagnosis.catalogue import generic
 
     roster = roster or {}
@@ -214,7 +214,7 @@ def render(results: dict[str, SubmissionResult | None], errors: dict[str, str], 
                           else ["<td class=n data-value=''>no time</td>", "<td class=n data-value=''></td>"])
             cells += [f"<td class=n data-value='{mine.parts[p].score:g}'>{mine.parts[p].score:g}</td>"
                       if p in mine.parts else "<td class=n data-value=''></td>" for p in parts]
-            said = "".join(f"<br><em>Instructor: {e(shown(note, 300))}</em>" for note in (notes or {}).get(name, []))
+            said = "".join(f"<br><em>{e(shown(note, 300))}</em>" for note in (notes or {}).get(name, []))
             cells.append(f"<td>{e(', '.join(found)) or '—'}{said}</td>")
         students.append(f"<tr><td>{link(name)}</td>{''.join(cells)}</tr>")
     for student_id, student in roster.items():

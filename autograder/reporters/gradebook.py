@@ -31,10 +31,13 @@ def render(results: dict[str, dict | None], errors: dict[str, str], rubric: Rubr
     late_columns = ["submitted", "late_by", "late_penalty", "score_after_penalty"] if late is not None else []
     overridden = any(r is not None and r.get("overrides") for r in results.values())  # overrides.apply's notes
     late_columns += ["overrides"] if overridden else []
+    regraded = any(r is not None and r.get("changes") for r in results.values())  # batch/history.py's
+    late_columns += ["changes"] if regraded else []
     writer.writerow(["submission", *named, "status", *parts, "total", "max_score", *late_columns])
 
     def lateness(name: str) -> list[object]:
         said: list[object] = ["; ".join((results[name] or {}).get("overrides") or [])] if overridden else []
+        said += ["; ".join((results[name] or {}).get("changes") or [])] if regraded else []
         if late is None:
             return said
         mine = late.get(name)
@@ -102,6 +105,10 @@ def render(results: dict[str, dict | None], errors: dict[str, str], rubric: Rubr
         if unknown:
             lines.append(f"- No submission time (not in --times), so no penalty: "
                          f"{', '.join(markdown_text(n) for n in unknown)}")
+    again = {n: r["changes"] for n, r in sorted(graded.items()) if r.get("changes")}
+    if again:
+        lines += ["", "## Graded again", ""]
+        lines += [f"- {markdown_text(n)}: {markdown_text('; '.join(c))}" for n, c in again.items()]
     failed = [n for n, r in results.items() if r is None]
     if failed:
         lines += ["", "## Not graded (the grader failed; re-run to retry)", ""]
@@ -110,5 +117,7 @@ def render(results: dict[str, dict | None], errors: dict[str, str], rubric: Rubr
     files["class-report.html"] = class_report.render(
         {n: SubmissionResult.from_json(r) if r is not None else None for n, r in results.items()},
         {n: errors.get(n, "not graded yet") for n in failed}, rubric, roster, late,
-        {n: r["overrides"] for n, r in graded.items() if r.get("overrides")})
+        {n: [f"Since the last grading: {c}" for c in r.get("changes", [])] + [f"Instructor: {o}" for o in
+                                                                           r.get("overrides", [])]
+         for n, r in graded.items() if r.get("overrides") or r.get("changes")})
     return files
