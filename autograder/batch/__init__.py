@@ -29,7 +29,7 @@ from micrograd_feedback.untrusted import shown
 
 from ..rubric import Rubric, load_rubric
 from ..sandbox.staging import remove_stale
-from . import history
+from .history import changes
 from .pool import progress, run_pool, warm_up
 from .store import (
     REPORT,
@@ -142,7 +142,7 @@ def write_reports(submissions: list[Path], out: Path, rubric: Rubric, roster: di
 
     results = {s.name: load_result(out / s.name) for s in submissions}
     errors = {name: failure_reason(out / name) for name, result in results.items() if result is None}
-    changed = {name: history.changes(out / name, result, RESULT, STAMP) for name, result in results.items()
+    changed = {name: changes(out / name, result, RESULT, STAMP) for name, result in results.items()
                if result is not None}
     notes: dict[str, list[str]] = {}
     for name, result in results.items():

@@ -20,7 +20,7 @@ from micrograd_feedback.result import SubmissionResult
 from micrograd_feedback.untrusted import markdown_text, shown
 
 from ..rubric import Rubric
-from . import history
+from .history import keep as keep_history
 
 RESULT, FEEDBACK, ERROR, STAMP = "result.json", "feedback.md", "error.txt", "graded-from.json"
 LATE = "late.json"  # grade-batch --late: this submission's lateness (late.Late), beside its result
@@ -90,7 +90,7 @@ def record(submission: Path, folder: Path, result: SubmissionResult) -> None:
     from ..reporters import feedback
 
     folder.mkdir(parents=True, exist_ok=True)
-    history.keep(folder, RESULT, STAMP)  # the result this one replaces, for "what changed" (batch/history.py)
+    keep_history(folder, RESULT, STAMP)  # the result this one replaces, for "what changed" (batch/history.py)
     for stale in (ERROR, STAMP):  # the parent stamps the new result once it is complete
         with contextlib.suppress(FileNotFoundError):
             (folder / stale).unlink()
