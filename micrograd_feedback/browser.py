@@ -15,6 +15,7 @@ import ast
 import importlib
 import json
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -69,18 +70,12 @@ def does_not_run(name: str, error: BaseException) -> str:
     if isinstance(error, SyntaxError):
         line = error.lineno
     else:
-        frames = [f for f in _frames(error.__traceback__) if Path(f.f_code.co_filename).name == name]
-        line = frames[-1].f_lineno if frames else None
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename).name == name]
+        line = frames[-1].lineno if frames else None
     where = f" ({name}, line {line})" if line else ""
     message = error.msg if isinstance(error, SyntaxError) else str(error)
     return (f"{name} does not run: {type(error).__name__}{where}: {message}. Fix it first: no check of "
             f"{name} can run until the file runs.")
-
-
-def _frames(tb):
-    while tb is not None:
-        yield tb.tb_frame
-        tb = tb.tb_next
 
 
 # == the assignment notebook ==================================================================

@@ -17,14 +17,19 @@ HISTORY = "history"
 KEPT = 50  # earlier results kept per submission; the oldest go first
 
 
+def kept(folder: Path) -> list[Path]:
+    """The kept entries of a submission's history, oldest first."""
+    history = folder / HISTORY
+    return sorted((p for p in history.glob("*") if p.name.isdigit()), key=lambda p: int(p.name)) \
+        if history.is_dir() else []
+
+
 def keep(folder: Path, result: str, stamp: str) -> None:
     """Before a new result replaces it: the current result and its stamp into ``history/<n>/``."""
     if not (folder / result).is_file():
         return
-    history = folder / HISTORY
-    entries = sorted((p for p in history.glob("*") if p.name.isdigit()), key=lambda p: int(p.name)) \
-        if history.is_dir() else []
-    entry = history / f"{int(entries[-1].name) + 1 if entries else 1:04d}"
+    entries = kept(folder)
+    entry = folder / HISTORY / f"{int(entries[-1].name) + 1 if entries else 1:04d}"
     entry.mkdir(parents=True)
     for name in (result, stamp):
         if (folder / name).is_file():
@@ -37,9 +42,7 @@ def keep(folder: Path, result: str, stamp: str) -> None:
 
 def changes(folder: Path, current: dict, result: str, stamp: str) -> list[str]:
     """What changed since the newest kept result, and why: [] when nothing was kept or nothing moved."""
-    history = folder / HISTORY
-    entries = sorted((p for p in history.glob("*") if p.name.isdigit()), key=lambda p: int(p.name)) \
-        if history.is_dir() else []
+    entries = kept(folder)
     if not entries:
         return []
     try:

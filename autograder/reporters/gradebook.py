@@ -28,14 +28,14 @@ def render(results: dict[str, dict | None], errors: dict[str, str], rubric: Rubr
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     named = ["last_name", "first_name", "email"] if roster else []
-    late_columns = ["submitted", "late_by", "late_penalty", "score_after_penalty"] if late is not None else []
+    extra_columns = ["submitted", "late_by", "late_penalty", "score_after_penalty"] if late is not None else []
     overridden = any(r is not None and r.get("overrides") for r in results.values())  # overrides.apply's notes
-    late_columns += ["overrides"] if overridden else []
+    extra_columns += ["overrides"] if overridden else []
     regraded = any(r is not None and r.get("changes") for r in results.values())  # batch/history.py's
-    late_columns += ["changes"] if regraded else []
-    writer.writerow(["submission", *named, "status", *parts, "total", "max_score", *late_columns])
+    extra_columns += ["changes"] if regraded else []
+    writer.writerow(["submission", *named, "status", *parts, "total", "max_score", *extra_columns])
 
-    def lateness(name: str) -> list[object]:
+    def extras(name: str) -> list[object]:
         said: list[object] = ["; ".join((results[name] or {}).get("overrides") or [])] if overridden else []
         said += ["; ".join((results[name] or {}).get("changes") or [])] if regraded else []
         if late is None:
@@ -52,15 +52,15 @@ def render(results: dict[str, dict | None], errors: dict[str, str], rubric: Rubr
 
     for name, result in results.items():  # no cell ever starts a formula (untrusted.csv_cell)
         if result is None:
-            row = [name, *names(name), "error", *[""] * len(parts), "", rubric.total, *[""] * len(late_columns)]
+            row = [name, *names(name), "error", *[""] * len(parts), "", rubric.total, *[""] * len(extra_columns)]
         else:
             scores = [result["parts"].get(p, {}).get("score", "") for p in parts]
-            row = [name, *names(name), "graded", *scores, result["score"], result["max_score"], *lateness(name)]
+            row = [name, *names(name), "graded", *scores, result["score"], result["max_score"], *extras(name)]
         writer.writerow([csv_cell(cell) for cell in row])
     for student_id in roster:
         if student_id not in results:
             row = [student_id, *names(student_id), "no submission", *[""] * len(parts), "", rubric.total,
-                   *[""] * len(late_columns)]
+                   *[""] * len(extra_columns)]
             writer.writerow([csv_cell(cell) for cell in row])
     files = {"gradebook.csv": buffer.getvalue()}
 

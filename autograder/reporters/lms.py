@@ -31,6 +31,7 @@ from micrograd_feedback.untrusted import csv_cell
 
 from ..batch.store import LATE, OVERRIDES
 from ..intake.roster import Student
+from ..late import Late
 from ..rubric import Rubric
 
 
@@ -67,8 +68,8 @@ def from_batch(out: Path, rubric: Rubric, roster: dict[str, Student], name: str)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass
         try:  # grade-batch --late wrote it, from the instructor's times (never the submission's)
-            late = json.loads((path.parent / LATE).read_text())
-            grade = Grade(round(max(0.0, late["raw"] - late["penalty"]), 2), grade.parts, float(late["penalty"]))
+            late = Late(**json.loads((path.parent / LATE).read_text()))
+            grade = Grade(late.score, grade.parts, float(late.penalty))
         except (OSError, ValueError, KeyError, TypeError):
             pass
         if path.parent.name in roster:
