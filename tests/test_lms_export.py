@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.docs_blocks import recipe, run_autograder
 
 pytestmark = pytest.mark.slow
 
@@ -28,13 +28,6 @@ cy,Cy,Young,cy@example.edu,103,S-3,cy.y,Lab 1
 """
 
 
-def recipe() -> list[str]:
-    """The commands of docs/lms.md's ``<!-- recipe: lms-batch -->`` block."""
-    text = (ROOT / "docs" / "lms.md").read_text()
-    block = text.split("<!-- recipe: lms-batch -->\n```sh\n", 1)[1].split("\n```", 1)[0]
-    return [line for line in block.splitlines() if line.strip()]
-
-
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory) -> dict:
     """docs/lms.md's recipe, word for word, in a folder with ``submissions/`` and ``roster.csv``."""
@@ -42,12 +35,8 @@ def batch(tmp_path_factory) -> dict:
     for folder, example in (("ada", "correct"), ("bob", "relu_bug"), ("zed-not-enrolled", "truediv_bug")):
         shutil.copytree(ROOT / "examples" / "submissions" / example, root / "submissions" / folder)
     (root / "roster.csv").write_text(ROSTER)
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "PYTHONPATH": str(ROOT)}
-    for command in recipe():
-        assert command.startswith("python -m autograder "), command
-        done = subprocess.run(shlex.split(command), cwd=root, env=env, capture_output=True, text=True, timeout=900)
-        assert done.returncode == 0, f"{command}:\n{done.stderr[-3000:]}"
+    for command in recipe("lms.md", "lms-batch"):
+        run_autograder(command, root)
     with open(root / "canvas.csv", newline="") as handle:
         canvas = list(csv.reader(handle))
     results = {name: json.loads((root / "grades" / name / "result.json").read_text()) for name in ("ada", "bob")}

@@ -5,47 +5,28 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import shlex
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from autograder.overrides import OverrideError, read_overrides
 from autograder.rubric import load_rubric
+from tests.docs_blocks import marked_block, recipe, run_autograder
 from tests.test_browser import CHROMIUM, DRIVER, SCREENSHOTS, browser  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = (ROOT / "docs" / "lms.md").read_text()
-
-
-def block(marker: str) -> str:
-    return DOCS.split(f"<!-- {marker} -->\n```", 1)[1].split("\n", 1)[1].split("```", 1)[0]
-
-
-def run(command: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "PYTHONPATH": str(ROOT)}
-    assert command.startswith("python -m autograder "), command
-    done = subprocess.run(shlex.split(command), cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, f"{command}:\n{done.stderr[-3000:]}"
-    return done
-
-
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("overrides")
     for folder, example in (("ada", "correct"), ("bo", "relu_bug"), ("cy", "correct")):
         shutil.copytree(ROOT / "examples" / "submissions" / example, root / "submissions" / folder)
     (root / "roster.csv").write_text("id,first_name,last_name,email\nada,Ada,L,a@x\nbo,Bo,T,b@x\ncy,Cy,Y,c@x\n")
-    (root / "overrides.csv").write_text(block("file: overrides.csv"))
-    for command in block("recipe: lms-overrides").strip().splitlines():
-        run(command, root)
+    (root / "overrides.csv").write_text(marked_block("lms.md", "file: overrides.csv"))
+    for command in recipe("lms.md", "lms-overrides"):
+        run_autograder(command, root)
     return root
 
 
@@ -74,7 +55,7 @@ def test_the_overrides_reach_every_report_and_export(course):
 
 
 def test_a_forced_regrade_keeps_them(course):
-    run("python -m autograder grade-batch submissions --out grades --roster roster.csv --overrides overrides.csv "
+    run_autograder("python -m autograder grade-batch submissions --out grades --roster roster.csv --overrides overrides.csv "
         "--force", course)
     feedback = (course / "grades" / "bo" / "feedback.md").read_text()
     assert feedback.count("**Instructor's note:**") == 1 and "Part relu set to 6 of 6" in feedback

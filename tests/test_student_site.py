@@ -10,7 +10,6 @@ everything: a request to any other host reaches it (and fails), so the test know
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import socket
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.docs_blocks import kit_env, recipe
 from tests.test_browser import CHROMIUM, DRIVER, ROOT, SCREENSHOTS, free_port, wait_for
 
 pytestmark = [pytest.mark.slow,
@@ -95,19 +95,12 @@ class Recorder(BaseHTTPRequestHandler):
         pass
 
 
-def recipe() -> list[str]:
-    """The commands of docs/students.md's ``<!-- recipe: student-site -->`` block."""
-    text = (ROOT / "docs" / "students.md").read_text()
-    block = text.split("<!-- recipe: student-site -->\n```sh\n", 1)[1].split("\n```", 1)[0]
-    return [line for line in block.splitlines() if line.strip()]
-
-
 @pytest.fixture(scope="module")
 def site():
     """docs/students.md's recipe, word for word (only the port changes, if 8000 is taken here)."""
-    build, serve = recipe()
+    build, serve = recipe("students.md", "student-site")
     assert build == "make student-site" and serve.startswith("python3 -m http.server 8000 "), (build, serve)
-    env = {**os.environ, "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    env = kit_env()
     done = subprocess.run(shlex.split(build), cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     port = 8000
