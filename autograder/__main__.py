@@ -1,5 +1,5 @@
 """Command line: ``python -m autograder grade PATH``, ``grade-batch DIR --out OUTDIR``, ``nbgrader-autograde A``,
-``export SOURCE --format canvas|moodle --output FILE``.
+``export SOURCE --format canvas|moodle --output FILE``, ``similarity DIR --output PAGE``.
 
 Exit status 0 whenever grading completed, whatever the score; 2 when PATH is
 unusable; 1 when the grader itself failed (docs/interface.md).
@@ -36,6 +36,10 @@ def main(argv: list[str] | None = None) -> int:
                       "each student handed in, from the LMS (never from the submission's own files)")
     many.add_argument("--overrides", type=Path, metavar="CSV", help="student,part,points,reason,by,when: points "
                       "set by hand (a part, or total), kept across re-grades and shown with their reason")
+    many.add_argument("--public-code", type=Path, metavar="DIR", help="public sources (.py files, e.g. "
+                      "karpathy/micrograd's engine.py) the class report's similar code compares each submission "
+                      "with, beside the kit's reference (docs/similarity.md)")
+    many.add_argument("--no-similarity", action="store_true", help="no similar-code section in the class report")
     many.add_argument("--scheduler", metavar="ADDRESS",
                       help="grade on a Dask cluster (tcp://host:8786), or on local:N, a local cluster of N workers")
     show = commands.add_parser("rubric", help="the parts, their points and each assignment's total")
@@ -46,6 +50,14 @@ def main(argv: list[str] | None = None) -> int:
     fast.add_argument("--course", type=Path, default=Path("assignments"), help="the course (default assignments)")
     fast.add_argument("--student", action="append", help="only this student (repeatable)")
     fast.add_argument("--jobs", type=int, default=None, help="parallel graders (default: the number of cores)")
+    alike = commands.add_parser("similarity", help="pairs of submissions with similar code, for review: a page "
+                                "with each pair side by side (docs/similarity.md)")
+    alike.add_argument("dir", type=Path, help="a folder of submissions, one subfolder each (as grade-batch reads)")
+    alike.add_argument("--public-code", type=Path, metavar="DIR", help="public sources (.py files) to compare with, "
+                       "beside the kit's reference")
+    alike.add_argument("--threshold", type=float, default=None, help="the share of one side's own code found in "
+                       "the other that lists a pair (default 0.8)")
+    alike.add_argument("--output", type=Path, required=True, help="the page to write (HTML)")
     lms = commands.add_parser("export", help="grades an LMS imports (Canvas, Moodle): a row per student of the roster")
     lms.add_argument("source", type=Path, help="a grade-batch output folder, or the nbgrader course (its gradebook.db)")
     lms.add_argument("--format", required=True, choices=["canvas", "moodle"])
@@ -60,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "export":
         return _export(args)
+    if args.command == "similarity":
+        return _similarity(args)
     if args.command == "nbgrader-autograde":
         from .course.autograde import autograde
 
@@ -92,8 +106,38 @@ def main(argv: list[str] | None = None) -> int:
     except (RosterError, PolicyError, OverrideError) as error:
         print(f"autograder: {error}", file=sys.stderr)
         return 2
+    if args.public_code is not None and not args.public_code.is_dir():
+        print(f"autograder: --public-code {args.public_code} is not a folder", file=sys.stderr)
+        return 2
     return grade_batch(args.dir, args.out, jobs=args.jobs, force=args.force, rubric=rubric,
-                       scheduler=args.scheduler, whole=whole, roster=roster, late=late, overrides=overrides)
+                       scheduler=args.scheduler, whole=whole, roster=roster, late=late, overrides=overrides,
+                       similar=not args.no_similarity, public_code=args.public_code)
+
+
+def _similarity(args) -> int:
+    """``similarity``: the class report's similar-code section as a page of its own."""
+    from .batch.store import loaded
+    from .reporters.similarity import page
+    from .similarity import THRESHOLD, similarity
+
+    for folder, what in ((args.dir, "DIR"), (args.public_code, "--public-code")):
+        if folder is not None and not folder.is_dir():
+            print(f"autograder: {what} {folder} is not a folder", file=sys.stderr)
+            return 2
+    threshold = THRESHOLD if args.threshold is None else args.threshold
+    if not 0 < threshold <= 1:
+        print("autograder: --threshold is a share of the code, above 0 and at most 1", file=sys.stderr)
+        return 2
+    read = {p.name: loaded(p) for p in sorted(args.dir.iterdir()) if p.is_dir() and not p.name.startswith(".")}
+    found = similarity(read, args.public_code, threshold)
+    if isinstance(found, str):
+        print(f"autograder: {found}", file=sys.stderr)
+        return 2
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(page(found))
+    print(f"{args.output}: {len(found.pairs)} pair(s) to review among {found.compared} submission(s)",
+          file=sys.stderr)
+    return 0
 
 
 def _export(args) -> int:

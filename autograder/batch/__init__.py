@@ -48,7 +48,7 @@ from .store import (
 def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None = None, force: bool = False,
                 rubric: Rubric | None = None, scheduler: str | None = None, whole: bool = False,
                 roster: dict | None = None, late: tuple | None = None,
-                overrides: dict | None = None) -> int:
+                overrides: dict | None = None, similar: bool = True, public_code: Path | None = None) -> int:
     """Grade every subdirectory of ``dir`` into ``out``; 0 when every submission was graded.
 
     ``scheduler``: grade on a Dask cluster (``autograder/batch/cluster.py``) instead of ``jobs`` local graders.
@@ -57,7 +57,8 @@ def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None
     each student in the reports and lists those who handed in nothing.  ``late``: (``late.LatePolicy``, id ->
     submission time): each graded submission's penalty, shown apart from its score in every report.
     ``overrides`` (``overrides.read_overrides``): the instructor's points, applied to the reports, never to
-    a result."""
+    a result.  ``similar``: the class report lists pairs of similar code for review (``similarity.py``),
+    among the submissions and with ``public_code`` (a folder of public sources) and the kit's reference."""
     source, out = Path(dir), Path(out)
     rubric = rubric or load_rubric()
     if not source.is_dir():
@@ -102,7 +103,12 @@ def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None
                                     done=len(submissions) - len(todo))
         except KeyboardInterrupt:
             interrupted = True
-    write_reports(submissions, out, rubric, roster, late, overrides)
+    compared = None
+    if similar:
+        from ..similarity import similarity
+
+        compared = similarity(read, public_code)
+    write_reports(submissions, out, rubric, roster, late, overrides, compared)
     if interrupted:
         left = sum(graded_stamp(out / s.name) != stamps[s.name] for s in todo)
         print(f"\ninterrupted: {len(todo) - left} graded in this run, {left} left; the same command resumes "
@@ -132,10 +138,11 @@ def class_rubric(rubric: Rubric, read: dict) -> Rubric:
 
 
 def write_reports(submissions: list[Path], out: Path, rubric: Rubric, roster: dict | None = None,
-                  late: tuple | None = None, overrides: dict | None = None) -> None:
+                  late: tuple | None = None, overrides: dict | None = None, similar=None) -> None:
     """The class's reports (``reporters/gradebook.py``) from every stored result, written beside them; the
     instructor's adjustments first, on copies of the results: overrides (``overrides.apply``), then the late
-    penalty on the overridden score (``store.note_adjustments`` keeps both and tells the student)."""
+    penalty on the overridden score (``store.note_adjustments`` keeps both and tells the student); ``similar``:
+    the class report's section on similar code (``similarity.similarity``), None when turned off."""
     from ..late import assess
     from ..overrides import apply
     from ..reporters import gradebook
@@ -160,5 +167,5 @@ def write_reports(submissions: list[Path], out: Path, rubric: Rubric, roster: di
     for name, said in changed.items():  # the reports read it beside the result (gradebook, class report)
         if said and results[name] is not None:
             results[name] = {**results[name], "changes": said}  # type: ignore[dict-item]
-    for name, text in gradebook.render(results, errors, rubric, roster, lateness).items():
+    for name, text in gradebook.render(results, errors, rubric, roster, lateness, similar).items():
         write_atomic(out / name, text)

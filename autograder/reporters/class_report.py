@@ -18,6 +18,9 @@ from micrograd_feedback.result import SubmissionResult
 from micrograd_feedback.untrusted import html_href, shown
 
 from ..rubric import Rubric
+from ..similarity import Similarity
+from . import similarity
+from .similarity import STYLE as SIMILAR_STYLE
 
 # What each kind of problem is called in the needs-attention list (autograder/intake/submission.py's kinds).
 PROBLEM_LABELS = {
@@ -144,11 +147,13 @@ def _titled(svg: str, title: str) -> str:
 
 
 def render(results: dict[str, SubmissionResult | None], errors: dict[str, str], rubric: Rubric,
-           roster: dict | None = None, late: dict | None = None, notes: dict | None = None) -> str:
+           roster: dict | None = None, late: dict | None = None, notes: dict | None = None,
+           similar: Similarity | str | None = None) -> str:
     """The page, from every submission's result (None where the grader failed); ``roster`` (id -> Student)
     names each student, and lists those who handed in nothing; ``late`` (id -> ``late.Late``): the late
     penalty and the score after it, in their own columns; ``notes`` (id -> the overrides' notes and what a re-grade
-    changed): under the student's diagnoses (the score shown is the overridden one)."""
+    changed): under the student's diagnoses (the score shown is the overridden one); ``similar``: the pairs of
+    similar code to review (``autograder/similarity.py``), or a sentence saying why there are none to show."""
     from micrograd_feedback.diagnosis.catalogue import generic
 
     roster = roster or {}
@@ -190,6 +195,10 @@ def render(results: dict[str, SubmissionResult | None], errors: dict[str, str], 
             return e(who(name))
         return f'<a href="{e(html_href(name, "feedback.html"))}">{e(who(name))}</a>'
 
+    if isinstance(similar, Similarity):
+        similar_section = similarity.section(similar, who, link)
+    else:
+        similar_section = f'<h2 id="similarity">Similar code, for review</h2>\n<p>{e(similar)}</p>' if similar else ""
     mean = sum(scores) / len(scores) if scores else 0.0
     full = sum(s >= rubric.total - 1e-9 for s in scores)
     title = f"Class report{f' ({rubric.assignment})' if rubric.assignment else ''}"
@@ -251,6 +260,7 @@ table.sortable th[data-order=ascending]::after {{ content: " ▲"; }}
 table.sortable th[data-order=descending]::after {{ content: " ▼"; }}
 pre {{ white-space: pre-wrap; overflow-wrap: anywhere; font-size: .8em; margin: .3em 0; max-width: 50em; }}
 svg {{ max-width: 100%; height: auto; }}
+{SIMILAR_STYLE if isinstance(similar, Similarity) else ""}
 </style></head><body>
 <h1>{e(title)}</h1>
 <p id="overview">{len(graded)} of {len(results)} submissions graded; mean {mean:.1f} / {rubric.total:g};
@@ -278,6 +288,7 @@ the name opens the student's feedback</caption>
 {"<table><caption>The diagnoses seen most often, with one example each</caption>"
  "<tr><th>Diagnosis</th><th>Submissions</th><th>Meaning</th><th>One example</th></tr>" + "".join(bugs)
  + "</table>" if bugs else "<p>None.</p>"}
+{similar_section}
 <script>{SORT_SCRIPT}</script>
 </body></html>
 """

@@ -13,14 +13,17 @@ from micrograd_feedback.untrusted import csv_cell, markdown_text
 
 from ..late import Late, late_by
 from ..rubric import Rubric
+from ..similarity import Similarity
 from . import class_report
 
 
 def render(results: dict[str, dict | None], errors: dict[str, str], rubric: Rubric,
-           roster: dict | None = None, late: dict[str, Late] | None = None) -> dict[str, str]:
+           roster: dict | None = None, late: dict[str, Late] | None = None,
+           similar: Similarity | str | None = None) -> dict[str, str]:
     """File name -> text: ``results`` are the stored JSON results by submission, ``errors`` why the
     grader failed on those without one; ``late`` (``grade-batch --late``): each graded submission's
-    lateness, shown apart from the raw score."""
+    lateness, shown apart from the raw score; ``similar``: the class report's similar code
+    (``autograder/similarity.py``), or why it is missing (None: turned off)."""
     from micrograd_feedback.diagnosis.catalogue import generic
 
     parts = list(rubric.parts)
@@ -119,5 +122,5 @@ def render(results: dict[str, dict | None], errors: dict[str, str], rubric: Rubr
         {n: errors.get(n, "not graded yet") for n in failed}, rubric, roster, late,
         {n: [f"Since the last grading: {c}" for c in r.get("changes", [])] + [f"Instructor: {o}" for o in
                                                                            r.get("overrides", [])]
-         for n, r in graded.items() if r.get("overrides") or r.get("changes")})
+         for n, r in graded.items() if r.get("overrides") or r.get("changes")}, similar)
     return files
