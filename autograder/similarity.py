@@ -96,8 +96,9 @@ def student_documents(read: dict) -> list[Document]:
             if isinstance(s, Submission) and s.sources]
 
 
-def public_documents(folder: Path | None) -> list[Document]:
-    """Every ``.py`` file under ``folder`` (no link followed), and the kit's reference when it is here."""
+def public_documents(folder: Path | None, modules: tuple[str, ...] = MODULES) -> list[Document]:
+    """Every ``.py`` file under ``folder`` (no link followed), and the kit's reference when it is here (its
+    ``modules`` only: a class that handed in engines is shown the reference's engine, nothing else)."""
     found = []
     if folder is not None:
         for path in sorted(Path(folder).rglob("*.py")):
@@ -106,7 +107,7 @@ def public_documents(folder: Path | None) -> list[Document]:
             except (RefusedFile, OSError):
                 continue
             found.append(Document(path.relative_to(folder).as_posix(), PUBLIC, document_text({path.name: text})))
-    reference = {m: (ROOT / "solutions" / f"{m}.py").read_text() for m in MODULES
+    reference = {m: (ROOT / "solutions" / f"{m}.py").read_text() for m in modules
                  if (ROOT / "solutions" / f"{m}.py").is_file()}
     if reference:
         found.append(Document(REFERENCE, REFERENCE, module_text(reference)))
@@ -200,5 +201,7 @@ def similarity(read: dict, public_code: Path | None = None, threshold: float = T
         return "Install copydetect (pip install -e '.[course]') to compare the submissions' code."
     from .intake.submission import Submission
 
-    notebooks = any(isinstance(s, Submission) and s.places for s in read.values())
-    return compare(student_documents(read), public_documents(public_code), threshold, notebooks)
+    handed_in = [s for s in read.values() if isinstance(s, Submission)]
+    notebooks = any(s.places for s in handed_in)
+    modules = tuple(m for m in MODULES if any(m in s.sources for s in handed_in))
+    return compare(student_documents(read), public_documents(public_code, modules), threshold, notebooks)

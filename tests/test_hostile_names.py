@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,6 +29,7 @@ import pytest
 from autograder.grading.grade import grade_result
 from autograder.reporters import REPORTERS
 from autograder.reporters.class_report import SORT_SCRIPT
+from autograder.reporters.similarity import OPEN_SCRIPT
 from autograder.reporters.text import render as render_text
 from deploy import ci
 from deploy.gradescope.run import results_for
@@ -142,8 +144,10 @@ def test_a_class_of_hostile_folder_names(tmp_path):
     assert summary.headings[0] == "Class summary"
 
     report = (out / "class-report.html").read_text()
-    page = check_html(report, where="class-report.html", scripts=(SORT_SCRIPT,))
-    links = [attrs["href"] for tag, attrs in page.tags if tag == "a"]
+    page = check_html(report, where="class-report.html", scripts=(SORT_SCRIPT, OPEN_SCRIPT))
+    links = [attrs["href"] for tag, attrs in page.tags if tag == "a" and not attrs["href"].startswith("#")]
+    inside = {attrs["href"] for tag, attrs in page.tags if tag == "a" and attrs["href"].startswith("#")}
+    assert all(re.fullmatch(r"#pair-\d+", href) for href in inside)  # the similar-code pairs' own anchors
     targets = {unquote(href.removeprefix("./")).rsplit("/", 1)[0] for href in links}
     assert targets == set(NAMES.values())  # each link opens that student's own folder
     assert all((out / target).is_dir() for target in targets)
