@@ -37,8 +37,11 @@ skeleton: $(SETUP)
 	@$(PYTHON) tools/generate_skeleton.py
 	@$(PYTHON) tools/generate_examples.py
 
-## bench: speed of the reference engine and of grading (cold grade, batch, memory, nbgrader)
+## bench: grading side by side with BASE (a commit; CPU over every process, alternating runs), then the
+## reference engine's speed and this checkout's own figures (cold grade, batch, memory, Dask, nbgrader)
+BASE ?= d0b22f2
 bench: $(SETUP)
+	@$(PYTHON) benchmarks/bench_compare.py $(BASE)
 	@if [ -f benchmarks/bench_engine.py ]; then $(PYTHON) benchmarks/bench_engine.py; fi
 	@$(PYTHON) benchmarks/bench_grading.py --batch-repeat 3
 
