@@ -206,6 +206,16 @@ def _reporters():
 
 
 def _grade(args: argparse.Namespace, rubric) -> int:
+    from .oracles import remote
+
+    remote.start()  # a cold grade: torch is imported on the other core meanwhile (oracles/remote.py)
+    try:
+        return _grade_and_report(args, rubric)
+    finally:
+        remote.stop()
+
+
+def _grade_and_report(args: argparse.Namespace, rubric) -> int:
     from .grading.grade import grade_result
     from .intake.submission import UnusableSubmission
 

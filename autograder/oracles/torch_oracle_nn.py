@@ -12,6 +12,8 @@ import itertools
 from dataclasses import dataclass
 from typing import Literal
 
+from .remote import answered_remotely
+
 Params = list[list[list[float]]]  # layer -> neuron -> [w..., b]
 Variant = Literal["correct", "no_zero_grad", "zero_after_backward", "wrong_sign"]
 
@@ -68,6 +70,7 @@ class NetworkResult:
     x_grads: list[float]
 
 
+@answered_remotely
 def network(params: Params, x: list[float], activations: list[str], upstream: list[float] | None = None,
             use_bias: bool = True) -> NetworkResult:
     """Outputs of the network, and gradients of ``sum(upstream_i * out_i)``.
@@ -98,6 +101,7 @@ def _with_grads(fn, scores: list[float], *args) -> tuple[float, list[float]]:
     return float(value.detach()), [float(g) for g in s.grad.tolist()]
 
 
+@answered_remotely
 def mse(predictions: list[float], targets: list[float], reduction: str = "mean") -> tuple[float, list[float]]:
     """MSE (the mean; ``reduction="sum"`` is the diagnosis hypothesis) and d/d predictions."""
     return _with_grads(
@@ -107,6 +111,7 @@ def mse(predictions: list[float], targets: list[float], reduction: str = "mean")
     )
 
 
+@answered_remotely
 def hinge(scores: list[float], labels: list[float]) -> tuple[float, list[float]]:
     """Mean of relu(1 - y*s) and d/d scores."""
     return _with_grads(
@@ -114,12 +119,14 @@ def hinge(scores: list[float], labels: list[float]) -> tuple[float, list[float]]
     )
 
 
+@answered_remotely
 def l2(parameters: list[float], alpha: float) -> tuple[float, list[float]]:
     """alpha * sum(p**2) and d/d parameters."""
     return _with_grads(lambda torch, p: alpha * (p * p).sum(), parameters)
 
 
 # -- training ------------------------------------------------------------------------
+@answered_remotely
 def train(params: Params, xs: list[list[float]], ys: list[float], steps: int, lr: float, loss: str = "mse_loss",
           variant: Variant = "correct") -> tuple[list[float], list[float]]:
     """A torch replica of ``train()`` on a tanh MLP with one output; (loss history, final parameters).
