@@ -126,6 +126,45 @@ def test_the_whole_sandbox_is_in_one_control_group_with_its_limits():
         assert not any(folder.exists() for folder in folders)  # removed with the sandbox
 
 
+@pytest.mark.skipif(not cgroup.available(), reason="no control group can be made here (not root, or no cgroup fs)")
+def test_an_empty_group_spares_the_proc_scan_and_a_killed_holders_uid_is_scanned(monkeypatch):
+    """A sandbox that ends with its control group empty marks its uid's lock "clean": the next holder skips
+    the /proc scan for that uid.  A holder killed mid-grading never marks it, so the next one scans and kills
+    what it left (here a process of that uid outside any sandbox group)."""
+    from autograder.sandbox import uids
+
+    scanned: list[int] = []
+    real_kill_uid = uids.kill_uid
+    monkeypatch.setattr(uids, "kill_uid", lambda uid: (scanned.append(uid), real_kill_uid(uid)))
+    with staged(load_submission(ROOT / "examples" / "submissions" / "correct")) as workdir:
+        sandbox = Isolation(workdir)
+        try:
+            sandbox.prepare()
+            sandbox._await_greeting()
+            uid = sandbox.uid  # allocate() starts its search from this process's pid: it finds it again
+            assert uid is not None
+        finally:
+            sandbox.close()
+    assert sandbox._left_clean
+    holder = subprocess.Popen(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "sleep", "60"])
+    try:
+        time.sleep(0.2)
+        assert uids.lock_path(uid).read_bytes() == uids.CLEAN
+        uids.lock_path(uid).write_bytes(uids.IN_USE)  # as a holder killed mid-grading leaves it
+        scanned.clear()
+        again, fd = uids.allocate()
+        uids.release(fd, clean=False)
+        assert again == uid and scanned == [uid]
+        assert holder.wait(timeout=5) == -9, "the leftover of that uid was killed"
+        uids.lock_path(uid).write_bytes(uids.CLEAN)
+        scanned.clear()
+        again, fd = uids.allocate()
+        uids.release(fd, clean=True)
+        assert again == uid and scanned == [], "a clean lock: no scan"
+    finally:
+        holder.kill()
+
+
 MANY_PROCESSES = """
 import os, time
 def _hog(self):

@@ -104,6 +104,7 @@ class Isolation:
     _group: ControlGroup | None = None
     _generation: int = 0
     _uid_lock: int = -1
+    _left_clean: bool = False  # the last stop found the control group empty: nothing of the sandbox is left
     _token: str = ""
     _nproc: int = 0
     _greeted: bool = False
@@ -168,7 +169,7 @@ class Isolation:
             self._group.remove()
             self._group = None
         if self._uid_lock >= 0:
-            os.close(self._uid_lock)
+            uids.release(self._uid_lock, clean=self._left_clean)
             self._uid_lock = -1
 
     def __enter__(self) -> Isolation:
@@ -266,9 +267,14 @@ class Isolation:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._zygote.wait(timeout=5)
             self._zygote = None
+        self._left_clean = False
         if self._group is not None:
             self._group.kill()  # exact: every process the sandbox ever started is in its group
-        self._sandbox.clean_up(self.uid, self._token)
+            # ... and, run as a uid of its own, none can leave it (moving needs root): an empty group is then
+            # the proof that nothing is left, and /proc need not be scanned for the uid
+            self._left_clean = self.uid is not None and not self._group.pids()
+        if not self._left_clean:
+            self._sandbox.clean_up(self.uid, self._token)
 
     def _ask(self, message: dict | None, fds: list[int] | tuple[int, ...] = (), timeout: float = 5.0) -> dict:
         control = self._control

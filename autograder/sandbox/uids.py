@@ -19,13 +19,15 @@ from .proctable import kill_uid
 
 UID_BASE = 1_100_000  # sandbox uids: UID_BASE .. UID_BASE + UID_COUNT - 1
 UID_COUNT = 4096
+# A lock file's content: what its last holder left.  "clean": its sandbox's control group was empty when it
+# let go (every process the sandbox ran is in its group), so the next holder need not scan /proc for the
+# uid; anything else (a holder killed mid-grading, no group) means it must.
+CLEAN, IN_USE = b"clean\n", b"in use\n"
 
 
 def allocate() -> tuple[int, int]:
     """A sandbox uid no other grading on this machine is using now, and the lock that holds it."""
-    run = Path("/run")  # root-only, so nobody can pre-create the folder; else the temp dir
-    base = run if os.geteuid() == 0 and os.access(run, os.W_OK) else Path(tempfile.gettempdir())
-    locks = base / f"micrograd-sandbox-uids-{os.geteuid()}"
+    locks = lock_path(UID_BASE).parent
     locks.mkdir(mode=0o700, exist_ok=True)
     info = locks.lstat()
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
@@ -33,16 +35,39 @@ def allocate() -> tuple[int, int]:
     start = os.getpid() % UID_COUNT
     for i in range(UID_COUNT):
         uid = UID_BASE + (start + i) % UID_COUNT
-        fd = os.open(locks / str(uid), os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(lock_path(uid), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             os.close(fd)
             continue
         os.set_inheritable(fd, False)
-        kill_uid(uid)  # leftovers of a grader that was killed itself
+        if os.pread(fd, len(CLEAN) + 1, 0) != CLEAN:
+            kill_uid(uid)  # leftovers of a grader that was killed itself
+        _mark(fd, IN_USE)
         return uid, fd
     raise OSError("no free sandbox uid")
+
+
+def lock_path(uid: int) -> Path:
+    """The lock file that holds ``uid``."""
+    run = Path("/run")  # root-only, so nobody can pre-create the folder; else the temp dir
+    base = run if os.geteuid() == 0 and os.access(run, os.W_OK) else Path(tempfile.gettempdir())
+    return base / f"micrograd-sandbox-uids-{os.geteuid()}" / str(uid)
+
+
+def release(fd: int, clean: bool) -> None:
+    """Let go of a uid's lock, saying whether nothing of its sandbox can be left (``CLEAN``)."""
+    try:
+        if clean:
+            _mark(fd, CLEAN)
+    finally:
+        os.close(fd)
+
+
+def _mark(fd: int, state: bytes) -> None:
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, state, 0)
 
 
 def open_for(layout: Layout, uid: int) -> None:
