@@ -15,9 +15,11 @@ other (the lectures write one), which is why the threshold is high and the repor
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import itertools
 import tempfile
+import time
 import warnings
 from dataclasses import dataclass
 from functools import cache
@@ -36,6 +38,8 @@ NOISE, GUARANTEE = 35, 40
 THRESHOLD = 0.8  # the share of one side's own code found in the other that lists a pair
 MIN_MATCHED = 120  # filtered characters in common, below which a pair is too small to say anything
 MAX_DOCUMENT = 200_000  # characters compared per document: an engine is a few thousand
+SIDE_BY_SIDE = 30  # the pairs, most similar first, whose shared code is located to be shown
+BUDGET_SECONDS = 120.0  # for comparing: a class of hundreds whose code is all alike stops there, and says so
 STUDENT, PUBLIC, REFERENCE = "student", "public source", "the kit's reference"
 
 
@@ -56,8 +60,9 @@ class Pair:
     right: Document
     left_share: float  # of left's code (boilerplate aside), the part also in right
     right_share: float
-    left_spans: tuple[tuple[int, int], ...]  # [start, end) character ranges of left.text that match
-    right_spans: tuple[tuple[int, int], ...]
+    # [start, end) character ranges of each text that match: located for the first SIDE_BY_SIDE pairs only
+    left_spans: tuple[tuple[int, int], ...] = ()
+    right_spans: tuple[tuple[int, int], ...] = ()
 
     @property
     def share(self) -> float:
@@ -72,6 +77,7 @@ class Similarity:
     compared: int  # student documents compared
     public: tuple[str, ...]  # the public sources and the reference they were compared with
     threshold: float
+    unfinished: int = 0  # comparisons left undone when the time budget ran out (0: every pair compared)
 
 
 def document_text(named: dict[str, str]) -> str:
@@ -157,27 +163,36 @@ def compare(documents: list[Document], public: list[Document], threshold: float 
         boilerplate |= fingerprint(Document("boilerplate", PUBLIC, text), 1).hashes
     excluded = np.array(sorted(boilerplate))
     window = GUARANTEE - NOISE + 1
-    # Identical documents (a class hands in the same file more often than one would think) are
-    # fingerprinted and compared once, then every pair of their holders is listed.
+    prints = {id(d): fingerprint(d, window, excluded) for d in documents + public}
+    # Documents whose code is the same once tokenized (copies that differ in comments, blank lines or names)
+    # are compared once, as one, then every pair of their holders is listed.
     same: dict[str, list[Document]] = {}
     for document in documents:
-        same.setdefault(document.text, []).append(document)
+        same.setdefault(prints[id(document)].filtered_code, []).append(document)
     kept = [group[0] for group in same.values()]
-    prints = {id(d): fingerprint(d, window, excluded) for d in kept + public}
-    pairs = []
-    candidates = itertools.chain(((d, d) for d in kept if len(same[d.text]) > 1),
-                                 itertools.combinations(kept, 2), itertools.product(kept, public))
+    candidates = [*((d, d) for d in kept if len(same[prints[id(d)].filtered_code]) > 1),
+                  *itertools.combinations(kept, 2), *itertools.product(kept, public)]
+    pairs: list[Pair] = []
+    stop = time.monotonic() + BUDGET_SECONDS
+    done = 0
     for left, right in candidates:
-        matched, (left_share, right_share), (left_slices, right_slices) = compare_files(prints[id(left)],
-                                                                                       prints[id(right)])
+        if time.monotonic() > stop:
+            break
+        done += 1
+        matched, (left_share, right_share), _ = compare_files(prints[id(left)], prints[id(right)])
         if matched < MIN_MATCHED or max(left_share, right_share) < threshold:
             continue
-        left_spans, right_spans = spans(left_slices, len(left.text)), spans(right_slices, len(right.text))
-        holders = itertools.combinations(same[left.text], 2) if left is right else \
-            itertools.product(same[left.text], same.get(right.text, [right]) if right.kind == STUDENT else [right])
-        pairs += [Pair(a, b, float(left_share), float(right_share), left_spans, right_spans) for a, b in holders]
+        holders = same[prints[id(left)].filtered_code]
+        found = itertools.combinations(holders, 2) if left is right else \
+            itertools.product(holders, same[prints[id(right)].filtered_code] if right.kind == STUDENT else [right])
+        pairs += [Pair(a, b, float(left_share), float(right_share)) for a, b in found]
     pairs.sort(key=lambda p: (-p.share, p.left.name, p.right.name))
-    return Similarity(tuple(pairs), len(documents), tuple(d.name for d in public), threshold)
+    for i, pair in enumerate(pairs[:SIDE_BY_SIDE]):  # where the shared code is, in each pair's own texts
+        _, _, (left_slices, right_slices) = compare_files(prints[id(pair.left)], prints[id(pair.right)])
+        pairs[i] = dataclasses.replace(pair, left_spans=spans(left_slices, len(pair.left.text)),
+                                       right_spans=spans(right_slices, len(pair.right.text)))
+    return Similarity(tuple(pairs), len(documents), tuple(d.name for d in public), threshold,
+                      len(candidates) - done)
 
 
 def spans(slices, length: int) -> tuple[tuple[int, int], ...]:

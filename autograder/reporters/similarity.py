@@ -12,9 +12,8 @@ from collections.abc import Callable
 
 from micrograd_feedback.untrusted import shown
 
-from ..similarity import PUBLIC, STUDENT, Document, Pair, Similarity
+from ..similarity import BUDGET_SECONDS, PUBLIC, SIDE_BY_SIDE, STUDENT, Document, Pair, Similarity
 
-SHOWN_PAIRS = 30  # side by side
 LISTED_PAIRS = 300  # in the table: more says the threshold is too low for this class
 SHOWN_CHARS = 60_000  # of each side's code
 STYLE = """
@@ -48,6 +47,9 @@ def section(found: Similarity, name_of: Callable[[str], str] | None = None,
              "changes nothing). This is a reason to look, not a finding: correct engines resemble each other, "
              f"and the lectures write one line by line. {found.compared} submission(s) compared with each other "
              f"and with: {e(against)}.</p>")
+    if found.unfinished:
+        intro += (f"<p><strong>Not every pair was compared:</strong> the time budget ({BUDGET_SECONDS:g} s) ran "
+                  f"out with {found.unfinished} comparison(s) left; the pairs below are those found before.</p>")
     if not found.pairs:
         return f'<h2 id="similarity">Similar code, for review</h2>\n{intro}\n<p>No pair at or above {percent}.</p>'
 
@@ -56,12 +58,12 @@ def section(found: Similarity, name_of: Callable[[str], str] | None = None,
 
     rows = []
     for number, pair in enumerate(found.pairs[:LISTED_PAIRS], 1):
-        more = f'<a href="#pair-{number}">side by side</a>' if number <= SHOWN_PAIRS else "—"
+        more = f'<a href="#pair-{number}">side by side</a>' if number <= SIDE_BY_SIDE else "—"
         rows.append(f"<tr><td>{label(pair.left)}</td><td>{label(pair.right)}</td>"
                     f"<td class=n>{pair.left_share:.0%}</td><td class=n>{pair.right_share:.0%}</td>"
                     f"<td>{more}</td></tr>")
     shown_pairs = "\n".join(_side_by_side(number, pair, name_of)
-                            for number, pair in enumerate(found.pairs[:SHOWN_PAIRS], 1))
+                            for number, pair in enumerate(found.pairs[:SIDE_BY_SIDE], 1))
     return f"""<h2 id="similarity">Similar code, for review</h2>
 {intro}
 <table id="similarity-table"><caption>Pairs to review, most similar first</caption>
