@@ -13,7 +13,8 @@ def import_torch_meanwhile() -> None:
 
     Not for a single ``grade``: there the thread competes with the grader's own imports and checks
     for the interpreter lock, and a cold grade measured no faster (3.0-3.4 s with it, 2.8-3.3 s
-    without, alternating runs).  A batch imports torch before forking its graders.
+    without, alternating runs); a cold grade runs the oracles in a process of their own instead
+    (``remote.py``), on the other core.  A batch imports torch before forking its graders.
     """
 
     def load() -> None:
