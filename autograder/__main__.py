@@ -116,8 +116,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _similarity(args) -> int:
     """``similarity``: the class report's similar-code section as a page of its own."""
+    from .batch import submission_folders
     from .batch.store import loaded
-    from .reporters.similarity import page
+    from .reporters.class_report import similarity_page
     from .similarity import THRESHOLD, similarity
 
     for folder, what in ((args.dir, "DIR"), (args.public_code, "--public-code")):
@@ -128,13 +129,13 @@ def _similarity(args) -> int:
     if not 0 < threshold <= 1:
         print("autograder: --threshold is a share of the code, above 0 and at most 1", file=sys.stderr)
         return 2
-    read = {p.name: loaded(p) for p in sorted(args.dir.iterdir()) if p.is_dir() and not p.name.startswith(".")}
+    read = {p.name: loaded(p) for p in submission_folders(args.dir)}
     found = similarity(read, args.public_code, threshold)
     if isinstance(found, str):
         print(f"autograder: {found}", file=sys.stderr)
         return 2
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(page(found))
+    args.output.write_text(similarity_page(found))
     print(f"{args.output}: {len(found.pairs)} pair(s) to review among {found.compared} submission(s)",
           file=sys.stderr)
     return 0

@@ -113,11 +113,15 @@ def public_documents(folder: Path | None, modules: tuple[str, ...] = MODULES) ->
             except (RefusedFile, OSError):
                 continue
             found.append(Document(path.relative_to(folder).as_posix(), PUBLIC, document_text({path.name: text})))
-    reference = {m: (ROOT / "solutions" / f"{m}.py").read_text() for m in modules
-                 if (ROOT / "solutions" / f"{m}.py").is_file()}
+    reference = kit_modules("solutions", modules)
     if reference:
         found.append(Document(REFERENCE, REFERENCE, module_text(reference)))
     return found
+
+
+def kit_modules(package: str, modules: tuple[str, ...]) -> dict[str, str]:
+    """Module -> source of the kit's own ``package`` (the reference, or the skeleton), those it has."""
+    return {m: (ROOT / package / f"{m}.py").read_text() for m in modules if (ROOT / package / f"{m}.py").is_file()}
 
 
 @cache
@@ -127,8 +131,7 @@ def boilerplate_texts(notebooks: bool) -> tuple[str, ...]:
     submission is read; only a class that handed in notebooks needs them, and nbformat takes a second)."""
     from .intake.submission import load_submission
 
-    skeleton = ROOT / "micrograd_skeleton"
-    texts = [module_text({m: (skeleton / f"{m}.py").read_text() for m in MODULES if (skeleton / f"{m}.py").is_file()})]
+    texts = [module_text(kit_modules("micrograd_skeleton", MODULES))]
     if not notebooks:
         return tuple(texts)
     try:

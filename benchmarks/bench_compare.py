@@ -41,15 +41,6 @@ def measured(checkout: Path, argv: list[str], work: Path) -> dict:
     return figures
 
 
-def results(out: Path) -> dict[str, dict]:
-    found = {}
-    for path in sorted(out.glob("*/result.json")):
-        data = json.loads(path.read_text())
-        data.pop("execution_time", None)
-        found[path.parent.name] = data
-    return found
-
-
 def revision(checkout: Path) -> str:
     sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=checkout, capture_output=True,
                          text=True).stdout.strip()
@@ -67,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cold", type=int, default=3, help="cold grades per checkout and round (default 3)")
     args = parser.parse_args(argv)
     from bench_grading import class_bases, make_batch
+    from compare_results import results
 
     work = Path(tempfile.mkdtemp(prefix="bench-compare-"))
     baseline = work / "baseline"

@@ -70,7 +70,7 @@ def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None
               file=sys.stderr)
         return 2
     out.mkdir(parents=True, exist_ok=True)
-    submissions = sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
+    submissions = submission_folders(source)
     jobs = max(1, jobs or os.cpu_count() or 1)
     for stale in out.glob("*/.*.tmp"):  # half-written files of a batch that was killed
         with contextlib.suppress(OSError):
@@ -121,6 +121,11 @@ def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None
     for name, why in failures.items():
         print(f"  {shown(name)}: the grader failed: {shown(why, 300)}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def submission_folders(source: Path) -> list[Path]:
+    """The submissions of a class: every subfolder of ``source`` but hidden ones, by name."""
+    return sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
 def class_rubric(rubric: Rubric, read: dict) -> Rubric:

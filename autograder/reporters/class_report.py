@@ -140,6 +140,13 @@ document.querySelectorAll("table.sortable th").forEach((th, column) => {
 """
 
 
+# The tables of the class's pages: this report, and the similar-code page alone (``similarity_page``).
+TABLE_STYLE = """table { border-collapse: collapse; margin: 1em 0; }
+caption { text-align: left; font-weight: 600; padding: .3em 0; }
+td, th { border-bottom: 1px solid #ddd; padding: .3em .6em; text-align: left; vertical-align: top; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }"""
+
+
 def _titled(svg: str, title: str) -> str:
     """An inline SVG with a <title> (what a screen reader says, and the tooltip)."""
     end = svg.find(">") + 1
@@ -251,10 +258,7 @@ def render(results: dict[str, SubmissionResult | None], errors: dict[str, str], 
 <html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 80em; padding: 0 1em; color: #222; }}
-table {{ border-collapse: collapse; margin: 1em 0; }}
-caption {{ text-align: left; font-weight: 600; padding: .3em 0; }}
-td, th {{ border-bottom: 1px solid #ddd; padding: .3em .6em; text-align: left; vertical-align: top; }}
-td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
+{TABLE_STYLE}
 table.sortable th {{ cursor: pointer; }}
 table.sortable th[data-order=ascending]::after {{ content: " ▲"; }}
 table.sortable th[data-order=descending]::after {{ content: " ▼"; }}
@@ -290,5 +294,21 @@ the name opens the student's feedback</caption>
  + "</table>" if bugs else "<p>None.</p>"}
 {similar_section}
 <script>{SORT_SCRIPT}</script>
+</body></html>
+"""
+
+
+def similarity_page(found: Similarity, title: str = "Similar code, for review") -> str:
+    """A self-contained page with the report's similar-code section alone (``python -m autograder similarity``)."""
+    e = html.escape
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 100em; padding: 0 1em; color: #222; }}
+{TABLE_STYLE}
+pre {{ white-space: pre-wrap; overflow-wrap: anywhere; }}
+{SIMILAR_STYLE}
+</style></head><body>
+{similarity.section(found)}
 </body></html>
 """

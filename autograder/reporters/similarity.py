@@ -1,4 +1,5 @@
-"""Similar code, for review: the class report's section and ``python -m autograder similarity``'s page.
+"""Similar code, for review: the class report's section (the page of ``python -m autograder similarity``
+holds it alone: ``class_report.similarity_page``).
 
 A table of the pairs ``autograder/similarity.py`` found, then each pair side by side with the code they
 share highlighted.  Worded as a reason to look, never as a verdict.  A student's code is shown as
@@ -110,21 +111,3 @@ def highlighted(text: str, spans: tuple[tuple[int, int], ...]) -> str:
     if limit < len(text):
         out.append("\n… (cut)")
     return "".join(out)
-
-
-def page(found: Similarity, title: str = "Similar code, for review") -> str:
-    """A self-contained page with the section alone (``python -m autograder similarity``)."""
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 100em; padding: 0 1em; color: #222; }}
-table {{ border-collapse: collapse; margin: 1em 0; }}
-caption {{ text-align: left; font-weight: 600; padding: .3em 0; }}
-td, th {{ border-bottom: 1px solid #ddd; padding: .3em .6em; text-align: left; vertical-align: top; }}
-td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
-pre {{ white-space: pre-wrap; overflow-wrap: anywhere; }}
-{STYLE}
-</style></head><body>
-{section(found)}
-</body></html>
-"""
