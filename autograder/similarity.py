@@ -16,6 +16,7 @@ other (the lectures write one), which is why the threshold is high and the repor
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import itertools
 import tempfile
@@ -153,7 +154,11 @@ def compare(documents: list[Document], public: list[Document], threshold: float 
     """Every pair of student documents, and every student document with every public one; ``notebooks``:
     some were handed in as notebooks (their given code is boilerplate too)."""
     import numpy as np
-    from copydetect import CodeFingerprint, compare_files
+    from copydetect import CodeFingerprint, compare_files, utils
+
+    # copydetect hashes k-grams with hash(), which Python salts per process: winnowing would keep other
+    # fingerprints in each run, and shares and highlights would move between two runs on the same class.
+    utils.hashed_kgrams = stable_kgram_hashes
 
     def fingerprint(document: Document, window: int, boilerplate=None):
         with warnings.catch_warnings():  # copydetect warns about empty documents: they simply match nothing
@@ -196,6 +201,14 @@ def compare(documents: list[Document], public: list[Document], threshold: float 
                                        right_spans=spans(right_slices, len(pair.right.text)))
     return Similarity(tuple(pairs), len(documents), tuple(d.name for d in public), threshold,
                       len(candidates) - done)
+
+
+def stable_kgram_hashes(text: str, k: int):
+    """copydetect's ``hashed_kgrams`` (the hash of every k-gram of ``text``), the same in every process."""
+    import numpy as np
+
+    return np.array([int.from_bytes(hashlib.blake2b(text[i:i + k].encode(), digest_size=8).digest(), "little",
+                                    signed=True) for i in range(len(text) - k + 1)], dtype=np.int64)
 
 
 def spans(slices, length: int) -> tuple[tuple[int, int], ...]:

@@ -158,6 +158,14 @@ def test_the_class_report_shows_the_pairs_side_by_side(course, browser):  # noqa
 
 
 @pytest.mark.slow
+def test_another_run_finds_the_same_pairs_in_the_same_places(course):
+    """copydetect hashes with Python's per-process salted hash(): a second process must still keep the same
+    fingerprints, so the same shares and highlights."""
+    run_autograder("python -m autograder similarity submissions --public-code public --output again.html", course)
+    assert (course / "again.html").read_text() == (course / "similarity.html").read_text()
+
+
+@pytest.mark.slow
 def test_no_similarity_leaves_the_section_out(course):
     run_autograder("python -m autograder grade-batch submissions --out grades --no-similarity", course)
     assert 'id="similarity"' not in (course / "grades" / "class-report.html").read_text()
