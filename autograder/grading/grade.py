@@ -20,6 +20,7 @@ from ..intake.submission import Submission, load_submission
 from ..rubric import Rubric, load_rubric
 from ..sandbox.isolation import Isolation, course_modules
 from ..sandbox.staging import REFERENCE_DIR, staged
+from . import cases
 from .context import CURRENT, GradingContext
 from .secret import grader_secret, seed_for
 
@@ -42,14 +43,17 @@ class GradingLoop:
     exception that stopped the grader on that submission.
     """
 
-    def __init__(self, paths: Iterable[str | os.PathLike | Submission], done: Done, rubric: Rubric, secret: bytes):
-        self.paths, self.done, self.rubric, self.secret = paths, done, rubric, secret
+    def __init__(self, paths: Iterable[str | os.PathLike | Submission], done: Done, rubric: Rubric, secret: bytes,
+                 grouped: bool = True):
+        self.paths, self.done, self.rubric, self.secret, self.grouped = paths, done, rubric, secret, grouped
         self.checks: list[CheckResult] = []
+        self.runs: dict[pytest.Item, list[pytest.Item]] = {}  # a leader's cases (``cases.py``), itself first
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session) -> bool:
         if session.testsfailed:
             raise session.Interrupted(f"{session.testsfailed} errors while collecting the hidden checks")
+        self.runs = {run[0]: run for run in cases.runs(session.items, self.grouped)}
         for item in self.paths:
             path = item.origin if isinstance(item, Submission) else Path(item)
             try:
@@ -72,11 +76,11 @@ class GradingLoop:
                 isolation.prepare()  # it boots while the first checks get ready
             grading, self.checks = CURRENT.set(context), []  # the checks' ``grading`` fixture
             try:
-                items = session.items
-                for i, item in enumerate(items):
+                leaders = list(self.runs)
+                for i, item in enumerate(leaders):
                     context.check = item
                     # nextitem None after the last: every fixture is torn down before the next submission
-                    following = items[i + 1] if i + 1 < len(items) else None
+                    following = leaders[i + 1] if i + 1 < len(leaders) else None
                     item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
             finally:
                 CURRENT.reset(grading)
@@ -84,30 +88,48 @@ class GradingLoop:
                 isolation.close()  # the sandbox and every process left in it
         return build_result(self.rubric, submission, self.checks, isolation.level, time.monotonic() - started)
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem):
+        run = self.runs.get(pyfuncitem, [])
+        if len(run) < 2:
+            return None  # one case: pytest calls it
+        context = CURRENT.get()
+        cases.run_all(pyfuncitem, run, self._record, begin=lambda case: setattr(context, "check", case))
+        context.check = pyfuncitem
+        return True
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
         report = outcome.get_result()
-        if report.when == "call" or (report.when == "setup" and not report.passed):
-            check = self._check(item, call, report)
-            self.checks.append(check)
-            if check.status != "passed":  # a later integration check may use this part's members
-                CURRENT.get().failed_parts.add(check.part)
+        run = self.runs.get(item, [item])
+        if report.when == "setup" and not report.passed:  # a fixture failed: every case of the run did
+            for case in run:
+                self._record(case, call.excinfo.value if call.excinfo else None)
+        elif report.when == "call" and len(run) == 1:  # a run of several recorded each case as it ran
+            self._record(item, None if report.passed else call.excinfo.value if call.excinfo else None)
 
-    def _check(self, item, call, report) -> CheckResult:
+    def _record(self, item: pytest.Item, error: BaseException | None) -> None:
+        """``item``'s outcome as a ``CheckResult``; ``error``: what it raised, None if it passed."""
+        check = self._check(item, error)
+        self.checks.append(check)
+        if check.status != "passed":  # a later integration check may use this part's members
+            CURRENT.get().failed_parts.add(check.part)
+
+    def _check(self, item, error: BaseException | None) -> CheckResult:
         marked = item.get_closest_marker("part")  # a module that grades several parts marks each check
         module = item.module.__name__.rsplit(".", 1)[-1]
         part = marked.args[0] if marked else self.rubric.part_of_check_module(module).id
         marker = item.get_closest_marker("weight")
         weight = float(marker.args[0]) if marker else 1.0
-        if report.passed:
+        if error is None:
             return CheckResult(item.name, part, weight)
-        error = call.excinfo.value if call.excinfo else None
         if isinstance(error, CheckFailure):
             return error.result(item.name, part, weight)
         # A bug in the grader itself, not in the submission: say so plainly.
+        raised = pytest.ExceptionInfo.from_exception(error).exconly()
         return CheckResult(item.name, part, weight, "error",
-                           error=f"internal grader error in this check: {call.excinfo.exconly()[:300]}")
+                           error=f"internal grader error in this check: {raised[:300]}")
 
 
 class CheapFailureReports:
@@ -141,8 +163,10 @@ def grade_result(path: str | os.PathLike, *, rubric: Rubric | None = None,
 
 
 def grade_each(paths: Iterable[str | os.PathLike | Submission], done: Done, *, rubric: Rubric | None = None,
-               secret: bytes | None = None) -> None:
-    """Grade every submission ``paths`` yields, in one pytest session; ``done`` gets each result."""
+               secret: bytes | None = None, grouped: bool = True) -> None:
+    """Grade every submission ``paths`` yields, in one pytest session; ``done`` gets each result.
+
+    ``grouped=False``: one pytest item per parametrised case (``cases.py``), the same results slower."""
     rubric = rubric or load_rubric()
     modules = [str(CHECKS_DIR / f"{check}.py") for part in rubric.parts.values() for check in part.checks]
     missing = [m for m in modules if not Path(m).is_file()]
@@ -150,7 +174,7 @@ def grade_each(paths: Iterable[str | os.PathLike | Submission], done: Done, *, r
         raise FileNotFoundError(f"the rubric names check modules that do not exist: {missing}")
     args = ["-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR), "-p", "no:terminal",
             "-p", "no:logging", "-p", "no:unraisableexception", *modules]
-    loop = GradingLoop(paths, done, rubric, secret or grader_secret())
+    loop = GradingLoop(paths, done, rubric, secret or grader_secret(), grouped)
     # Installed pytest plugins (anyio, ...) have nothing to do here and cost startup time.
     previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"

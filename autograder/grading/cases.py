@@ -1,0 +1,103 @@
+"""A check's parametrised cases run inside one pytest item; each case keeps its own result.
+
+pytest's runtest protocol (three phases, their hooks and reports, a fixture definition
+per parameter) costs more than most cases' own work, and ``@pytest.mark.parametrize``
+makes about 150 items per submission.  So the grading loop sends only the first case
+of a run through the protocol ("the leader": its setup resolves every shared fixture,
+and a setup error is every case's), and its call runs every case of the run in
+collection order, as pytest would: each case with its own parameters, its own
+function-scoped fixtures made anew (``rng``, seeded by the case's own id), its own
+markers, and its own ``CheckResult``.
+
+Only runs that lose nothing are grouped: plain functions of one module whose
+function-scoped fixtures are plain functions (no teardown, no ``request``) of wider-scoped
+ones.  Anything else keeps one item per case.  ``grouped=False`` in ``grade_each``
+grades one item per case; ``tests/test_case_runs.py`` requires identical results.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+
+import pytest
+
+Record = Callable[[pytest.Function, "BaseException | None"], None]
+
+
+def runs(items: Iterable[pytest.Item], grouped: bool = True) -> list[list[pytest.Item]]:
+    """``items`` in order, consecutive cases of one check that can share an item put together."""
+    together: list[list[pytest.Item]] = []
+    for item in items:
+        last = together[-1][-1] if together else None
+        if (grouped and isinstance(item, pytest.Function) and last is not None and _same_check(last, item)
+                and _groupable(item)):
+            together[-1].append(item)
+        else:
+            together.append([item])
+    return together
+
+
+def run_all(leader: pytest.Function, cases: list[pytest.Item], record: Record,
+            begin: Callable[[pytest.Function], None]) -> None:
+    """Every case of ``leader``'s run, in order: ``begin(case)``, the check, ``record(case, raised)``.
+
+    What the check raised is caught as pytest's call phase catches it (all but an exit or
+    an interrupt), so one case's error never stops the others."""
+    for case in cases:
+        assert isinstance(case, pytest.Function)
+        begin(case)
+        try:
+            case.obj(**arguments(leader, case))
+        except (KeyboardInterrupt, pytest.exit.Exception):
+            raise
+        except BaseException as error:  # noqa: BLE001 - as pytest's call phase: the check failed
+            record(case, error)
+        else:
+            record(case, None)
+
+
+def arguments(leader: pytest.Function, case: pytest.Function) -> dict[str, object]:
+    """The arguments ``case`` is called with: the leader's shared fixtures, ``case``'s parameters,
+    and its function-scoped fixtures computed for it (in the order pytest would set them up)."""
+    values = dict(leader.funcargs)
+    values.update(case.callspec.params)
+    for name in case.fixturenames:
+        definition = _definition(case, name)
+        if name not in case.callspec.params and definition is not None and definition.scope == "function":
+            values[name] = definition.func(**{arg: values[arg] for arg in definition.argnames})
+    return {name: values[name] for name in case._fixtureinfo.argnames}
+
+
+def _same_check(a: pytest.Item, b: pytest.Item) -> bool:
+    return (isinstance(a, pytest.Function) and isinstance(b, pytest.Function) and a.parent is b.parent
+            and a.originalname == b.originalname and hasattr(a, "callspec") and hasattr(b, "callspec"))
+
+
+def _groupable(item: pytest.Function) -> bool:
+    """No fixture whose value or teardown a shared item would change: function-scoped ones are plain
+    functions of wider-scoped fixtures only; no class, no hypothesis, no coroutine."""
+    if item.cls is not None or hasattr(item.obj, "hypothesis") or inspect.iscoroutinefunction(item.obj):
+        return False
+    for name in item.fixturenames:
+        if name in item.callspec.params:
+            continue
+        definition = _definition(item, name)
+        if definition is None:
+            return False
+        if definition.scope != "function":
+            continue
+        if (inspect.isgeneratorfunction(definition.func) or not callable(definition.func)
+                or any(_scope(item, arg) in (None, "function") for arg in definition.argnames)):
+            return False
+    return True
+
+
+def _definition(item: pytest.Function, name: str):
+    definitions = item._fixtureinfo.name2fixturedefs.get(name)
+    return definitions[-1] if definitions else None  # the closest one, as pytest picks it
+
+
+def _scope(item: pytest.Function, name: str) -> str | None:
+    definition = _definition(item, name)
+    return None if definition is None or name in item.callspec.params else definition.scope
