@@ -12,6 +12,7 @@ observation.  A failure raises ``CheckFailure`` with its fields
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -123,11 +124,15 @@ def ran_expression(expr: str, inputs: dict, then: str = "") -> str:
     return "\n".join([f"with {show(inputs)}:", *(f"    {step}" for step in steps), *([f"    {then}"] if then else [])])
 
 
-def program_lines(expr: str) -> list[str] | None:
+@functools.lru_cache(maxsize=256)
+def program_lines(expr: str) -> tuple[str, ...] | None:
     """The statements of a one-line program ``[(x := e), ..., last][-1]``, ending ``out = last``; None for
-    any other expression."""
+    any other expression.  (Asked of every case's expression, failing or not: cached, and no parse
+    for what cannot be a program.)"""
     import ast
 
+    if not expr.lstrip().startswith("["):
+        return None
     try:
         tree = ast.parse(expr, mode="eval").body
     except SyntaxError:
@@ -144,7 +149,7 @@ def program_lines(expr: str) -> list[str] | None:
         return ast.get_source_segment(expr, node) or ast.unparse(node)
 
     lines = [f"{text(step.target)} = {text(step.value)}" for step in steps if isinstance(step, ast.NamedExpr)]
-    return [*lines, f"out = {text(last.target if isinstance(last, ast.NamedExpr) else last)}"]
+    return (*lines, f"out = {text(last.target if isinstance(last, ast.NamedExpr) else last)}")
 
 
 # == engine operations ================================================================
