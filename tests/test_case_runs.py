@@ -21,6 +21,7 @@ from tests.test_hostile import FIXTURES, build
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "case-runs-" + "0" * 32
+pytest_plugins = ["pytester"]  # a small module of checks, collected as the grader collects its own
 
 # Graded in processes of their own (hostile code runs there, sandboxed): ``grade_each(folders, grouped=...)``.
 GRADE = """
@@ -53,18 +54,47 @@ def collected_checks() -> list[pytest.Item]:
     return Collect.items
 
 
-def test_parametrised_cases_share_an_item_and_nothing_else_does():
+def test_the_checks_of_a_module_share_an_item():
     items = collected_checks()
     runs = cases.runs(items)
-    assert [case for run in runs for case in run] == items, "every case once, in pytest's order"
-    assert len(runs) < len(items) / 2, "most cases share an item"
-    for run in runs:
-        assert len({(case.module.__name__, case.originalname) for case in run}) == 1, "one check function per run"
-        if len(run) > 1:
-            assert all(hasattr(case, "callspec") for case in run)
-    single = [item for item in items if not hasattr(item, "callspec")]
-    assert single and all([item] in runs for item in single), "a check that is not parametrised runs alone"
+    assert [case for run in runs for case in run] == items, "every check once, in pytest's order"
+    assert [run[0].module for run in runs] == list(dict.fromkeys(item.module for item in items)), \
+        "one run per check module"
     assert [len(run) for run in cases.runs(items, grouped=False)] == [1] * len(items)
+
+
+def test_a_check_whose_fixtures_a_shared_item_would_change_keeps_its_own(pytester):
+    pytester.makepyfile(test_checks="""
+        import pytest
+
+        @pytest.fixture(scope="module")
+        def shared():
+            return 1
+
+        @pytest.fixture
+        def with_teardown():
+            yield 2
+
+        @pytest.fixture(scope="module")
+        def other():
+            return 3
+
+        @pytest.mark.parametrize("n", [1, 2])
+        def test_a(shared, n): pass
+
+        def test_b(shared): pass
+
+        def test_c(shared, with_teardown): pass
+
+        def test_d(shared, request): pass
+
+        def test_e(shared): pass
+
+        def test_f(shared, other): pass
+    """)
+    items, _ = pytester.inline_genitems()
+    assert [[item.name for item in run] for run in cases.runs(items)] == [
+        ["test_a[1]", "test_a[2]", "test_b"], ["test_c"], ["test_d"], ["test_e"], ["test_f"]]
 
 
 @pytest.mark.slow

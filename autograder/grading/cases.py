@@ -1,17 +1,19 @@
-"""A check's parametrised cases run inside one pytest item; each case keeps its own result.
+"""The checks of one module run inside one pytest item; each check (each parametrised case)
+keeps its own result.
 
 pytest's runtest protocol (three phases, their hooks and reports, a fixture definition
-per parameter) costs more than most cases' own work, and ``@pytest.mark.parametrize``
-makes about 150 items per submission.  So the grading loop sends only the first case
-of a run through the protocol ("the leader": its setup resolves every shared fixture,
-and a setup error is every case's), and its call runs every case of the run in
-collection order, as pytest would: each case with its own parameters, its own
-function-scoped fixtures made anew (``rng``, seeded by the case's own id), its own
+per parameter) costs more than most checks' own work, and ``@pytest.mark.parametrize``
+makes about 150 items per submission.  So the grading loop sends only the first check
+of a run through the protocol ("the leader": its setup resolves the shared fixtures,
+and a setup error is every check's), and its call runs every check of the run in
+collection order, as pytest would: each with its own parameters, its own
+function-scoped fixtures made anew (``rng``, seeded by the check's own id), its own
 markers, and its own ``CheckResult``.
 
 Only runs that lose nothing are grouped: plain functions of one module whose
 function-scoped fixtures are plain functions (no teardown, no ``request``) of wider-scoped
-ones.  Anything else keeps one item per case.  ``grouped=False`` in ``grade_each``
+ones, and whose wider-scoped fixtures the leader set up.  Anything else keeps an item
+of its own.  ``grouped=False`` in ``grade_each``
 grades one item per case; ``tests/test_case_runs.py`` requires identical results.
 """
 
@@ -26,12 +28,12 @@ Record = Callable[[pytest.Function, "BaseException | None"], None]
 
 
 def runs(items: Iterable[pytest.Item], grouped: bool = True) -> list[list[pytest.Item]]:
-    """``items`` in order, consecutive cases of one check that can share an item put together."""
+    """``items`` in order, consecutive checks of one module that can share an item put together."""
     together: list[list[pytest.Item]] = []
     for item in items:
-        last = together[-1][-1] if together else None
-        if (grouped and isinstance(item, pytest.Function) and last is not None and _same_check(last, item)
-                and _groupable(item)):
+        leader = together[-1][0] if together else None
+        if grouped and isinstance(leader, pytest.Function) and isinstance(item, pytest.Function) \
+                and _joins(leader, item):
             together[-1].append(item)
         else:
             together.append([item])
@@ -61,17 +63,20 @@ def arguments(leader: pytest.Function, case: pytest.Function) -> dict[str, objec
     """The arguments ``case`` is called with: the leader's shared fixtures, ``case``'s parameters,
     and its function-scoped fixtures computed for it (in the order pytest would set them up)."""
     values = dict(leader.funcargs)
-    values.update(case.callspec.params)
+    values.update(_params(case))
     for name in case.fixturenames:
         definition = _definition(case, name)
-        if name not in case.callspec.params and definition is not None and definition.scope == "function":
+        if name not in _params(case) and definition is not None and definition.scope == "function":
             values[name] = definition.func(**{arg: values[arg] for arg in definition.argnames})
     return {name: values[name] for name in case._fixtureinfo.argnames}
 
 
-def _same_check(a: pytest.Item, b: pytest.Item) -> bool:
-    return (isinstance(a, pytest.Function) and isinstance(b, pytest.Function) and a.parent is b.parent
-            and a.originalname == b.originalname and hasattr(a, "callspec") and hasattr(b, "callspec"))
+def _joins(leader: pytest.Function, item: pytest.Function) -> bool:
+    """``item`` can run in ``leader``'s item: the same module, both groupable, and every wider-scoped
+    fixture ``item`` uses already set up by the leader."""
+    return (item.parent is leader.parent and _groupable(leader) and _groupable(item)
+            and {name for name in item.fixturenames if _scope(item, name) not in (None, "function")}
+            <= set(leader.fixturenames))
 
 
 def _groupable(item: pytest.Function) -> bool:
@@ -80,7 +85,7 @@ def _groupable(item: pytest.Function) -> bool:
     if item.cls is not None or hasattr(item.obj, "hypothesis") or inspect.iscoroutinefunction(item.obj):
         return False
     for name in item.fixturenames:
-        if name in item.callspec.params:
+        if name in _params(item):
             continue
         definition = _definition(item, name)
         if definition is None:
@@ -100,4 +105,9 @@ def _definition(item: pytest.Function, name: str):
 
 def _scope(item: pytest.Function, name: str) -> str | None:
     definition = _definition(item, name)
-    return None if definition is None or name in item.callspec.params else definition.scope
+    return None if definition is None or name in _params(item) else definition.scope
+
+
+def _params(item: pytest.Function) -> dict[str, object]:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params if callspec is not None else {}
