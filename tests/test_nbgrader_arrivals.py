@@ -74,3 +74,22 @@ def test_a_batch_that_stopped_before_grading_a_student_stops_nbgrader_for_them(t
     stopped.wait()
     with pytest.raises(RuntimeError, match="stopped .exit status 130. before grading dee"):
         Arrivals(tmp_path / "sources", tmp_path, {"dee": NEW}, stopped).result("dee")
+
+
+def test_the_kits_commands_read_notebooks_without_jsonschemas_iri_parsers():
+    """jsonschema builds lark parsers for its "iri" format on import when rfc3987-syntax is installed
+    (1.3 s); the kit's commands never check formats, so they do without it, and nbformat still validates."""
+    probe = ("import runpy, sys; sys.argv = ['autograder', '--help']\n"
+             "try:\n    runpy.run_module('autograder', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             "import jsonschema._format as formats, nbformat, nbgrader.api\n"
+             "assert 'iri' not in formats.draft7_format_checker.checkers, 'iri parsers built'\n"
+             "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('x = 1')])\n"
+             "nbformat.validate(nb)\n"
+             "bad = nbformat.from_dict({'cell_type': 'code', 'source': 1})\n"
+             "try:\n    nbformat.validate(bad, ref='code_cell')\nexcept nbformat.ValidationError:\n    print('validated')\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("validated")
+    plain = subprocess.run([sys.executable, "-c", "import jsonschema._format as f; print('iri' in "
+                            "f.draft7_format_checker.checkers)"], capture_output=True, text=True, timeout=120)
+    assert plain.stdout.strip() in ("True", "False"), plain.stderr  # installed or not, plain imports are untouched
