@@ -1,10 +1,11 @@
 """This checkout against a baseline commit, side by side, in the same run:
-``python benchmarks/bench_compare.py BASE [--n 120] [--rounds 3] [--jobs 2] [--cold 3]``.
+``python benchmarks/bench_compare.py BASE [--n 120] [--rounds 3] [--jobs 2] [--cold 3] [--no-dask]``.
 
 Builds the bench's mixed class (``bench_grading.class_bases``, copies made distinct), checks out
 BASE in a git worktree (run with this venv, under the same grader secret), then for ``--rounds``
-rounds grades the class with each, alternating which goes first, and times ``--cold`` cold
-``grade`` runs of one correct submission with each.  CPU is counted over every process a grading
+rounds grades the class with each, alternating which goes first, times ``--cold`` cold
+``grade`` runs of one correct submission with each, and grades the class on the Dask backend
+(a LocalCluster of ``--jobs`` workers) with each.  CPU is counted over every process a grading
 starts, sandboxed ones included (``cpu_tree.py``: a child subreaper that reaps the whole tree).
 Prints a Markdown table of medians, BASE beside this checkout, with the ratio, the machine's load
 before and after, and whether every result (``execution_time`` aside) is the same.
@@ -15,6 +16,7 @@ Not a test: figures depend on the machine and its load; only ratios from one run
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
@@ -56,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="batches per checkout, alternating (default 3)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--cold", type=int, default=3, help="cold grades per checkout and round (default 3)")
+    parser.add_argument("--no-dask", dest="dask", action="store_false",
+                        help="leave out the Dask backend (a LocalCluster of --jobs workers)")
     args = parser.parse_args(argv)
     from bench_grading import class_bases, make_batch
     from compare_results import results
@@ -71,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         sides = {"base": baseline, "this": ROOT}
         runs: dict[str, list[dict]] = {side: [] for side in sides}
         cold: dict[str, list[dict]] = {side: [] for side in sides}
+        dask: dict[str, list[dict]] = {side: [] for side in sides}
+        if args.dask and importlib.util.find_spec("distributed") is None:
+            print("Dask left out: dask.distributed is not installed", file=sys.stderr)
+            args.dask = False
         load_before = os.getloadavg()
         for round_ in range(args.rounds):
             order = list(sides) if round_ % 2 == 0 else list(reversed(sides))
@@ -80,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
                                                          "--jobs", str(args.jobs)], work))
                 for _ in range(args.cold):
                     cold[side].append(measured(sides[side], ["grade", str(correct), "--format", "json"], work))
+                if args.dask:
+                    dask[side].append(measured(sides[side], ["grade-batch", str(batch), "--out",
+                                                             str(work / f"dask-{side}-{round_}"), "--scheduler",
+                                                             f"local:{args.jobs}"], work))
         load_after = os.getloadavg()
         last = args.rounds - 1
         before, after = results(work / f"out-base-{last}"), results(work / f"out-this-{last}")
@@ -96,6 +108,15 @@ def main(argv: list[str] | None = None) -> int:
             ("cold `grade`, one correct submission: wall", *(median(cold[s], "wall") for s in sides), "{:.2f} s"),
             ("cold `grade`: CPU, every process", *(median(cold[s], "cpu") for s in sides), "{:.2f} s"),
         ]
+        if args.dask:
+            rows += [
+                (f"Dask, a LocalCluster of {args.jobs} workers: submissions per second",
+                 *(args.n / median(dask[s], "wall") for s in sides), "{:.2f}/s"),
+                ("Dask: CPU per submission, every process", *(median(dask[s], "cpu") / args.n for s in sides),
+                 "{:.3f} s"),
+                ("Dask's throughput, as a share of `grade-batch`'s",
+                 *(median(runs[s], "wall") / median(dask[s], "wall") for s in sides), "{:.0%}"),
+            ]
         def load(figures: tuple[float, float, float]) -> str:
             return ", ".join(f"{x:.2f}" for x in figures)
 
@@ -108,6 +129,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {name} | {fmt.format(base)} | {fmt.format(this)} | {this / base:.2f}× |")
         print(f"\nResults (execution_time aside): {len(after) - len(differ)} of {len(after)} identical"
               + (f"; differ: {', '.join(differ[:20])}" if differ else "") + ".")
+        if args.dask:
+            on_dask = results(work / f"dask-this-{last}")
+            apart = sorted(n for n in set(after) | set(on_dask) if after.get(n) != on_dask.get(n))
+            print(f"Dask against `grade-batch`, this checkout: {len(on_dask) - len(apart)} of {len(after)} "
+                  "results identical" + (f"; differ: {', '.join(apart[:20])}" if apart else "") + ".")
         return 0
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(baseline)], cwd=ROOT, capture_output=True)
