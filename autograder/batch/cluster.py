@@ -80,6 +80,12 @@ class SessionGrader:
                 self.frozen = True
             current[0].put((result, error))
 
+        # torch first, in this same thread: the checks' collection imports much of what torch imports, and
+        # two threads importing overlapping packages in different orders can meet in Python's import locks
+        # (a "deadlock detected" ImportError), which failed a collection, and a submission with it.  A thread
+        # of its own would not make the warm-up faster either: an import holds the interpreter lock.
+        with contextlib.suppress(ImportError):  # no torch: the oracle that needs it says so itself
+            import torch  # noqa: F401
         try:
             grade_each(submissions(), done, rubric=self.rubric)
             raise RuntimeError("it stopped")
@@ -119,14 +125,11 @@ def grade_on_worker(submission: Submission, rubric: Rubric, rubric_key: str) -> 
 
 
 async def warm_worker(rubric: Rubric, rubric_key: str) -> None:
-    """Run on every worker as the batch starts: its grading session collects the checks, and torch is
-    imported, in threads of their own, while the client still reads the submissions.  A coroutine that
-    returns at once: it runs on the worker's event loop, which must not block, and the client does not
-    wait for it (``Client.run(wait=False)`` takes coroutines only).  A worker that joins later warms up
-    on its first submission."""
-    from ..oracles import import_torch_meanwhile
-
-    import_torch_meanwhile()
+    """Run on every worker as the batch starts: its grading session imports torch and collects the
+    checks, in its thread, while the client still reads the submissions.  A coroutine that returns at
+    once: it runs on the worker's event loop, which must not block, and the client does not wait for it
+    (``Client.run(wait=False)`` takes coroutines only).  A worker that joins later warms up on its first
+    submission."""
     session_for(rubric, rubric_key)
 
 
