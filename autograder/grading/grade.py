@@ -36,8 +36,9 @@ class GradingLoop:
 
     pytest collects the checks once; then, for each submission, the loop stages
     it, starts its sandbox, hands the context to the fixtures, runs every check
-    (pytest's own runtest protocol, as pytest-rerunfailures re-runs items) and
-    records each check's outcome.  A batch grader feeds it submissions as they
+    (pytest's own runtest protocol, as pytest-rerunfailures re-runs items; the
+    checks of a module share one item, ``cases.py``) and records each check's
+    outcome.  A batch grader feeds it submissions as they
     come, so configuration and collection are paid once per grader, not once
     per submission.  ``done(path, result, error)`` gets each result, or the
     exception that stopped the grader on that submission.
@@ -166,7 +167,7 @@ def grade_each(paths: Iterable[str | os.PathLike | Submission], done: Done, *, r
                secret: bytes | None = None, grouped: bool = True) -> None:
     """Grade every submission ``paths`` yields, in one pytest session; ``done`` gets each result.
 
-    ``grouped=False``: one pytest item per parametrised case (``cases.py``), the same results slower."""
+    ``grouped=False``: one pytest item per check (``cases.py``): the same results, slower."""
     rubric = rubric or load_rubric()
     modules = [str(CHECKS_DIR / f"{check}.py") for part in rubric.parts.values() for check in part.checks]
     missing = [m for m in modules if not Path(m).is_file()]
