@@ -42,9 +42,17 @@ def measured(checkout: Path, argv: list[str], work: Path) -> dict:
     if figures["returncode"] not in (0, 1):  # 1: a batch graded, but the grader failed on some submission
         raise SystemExit(f"{checkout}: {' '.join(argv)} failed:\n{done.stderr[-2000:]}")
     if figures["returncode"] == 1:
-        FAILURES.append(f"{revision(checkout)}: {' '.join(argv[:1])} {' '.join(argv[3:])}: "
+        FAILURES.append(f"{revision(checkout)}: {' '.join(argv)}: "
                         + " ".join(done.stderr.strip().splitlines()[-1:])[:300])
     return figures
+
+
+def sameness(one: dict[str, dict], other: dict[str, dict]) -> str:
+    """How many of two batches' results (name -> result) are identical, and which differ or are missing."""
+    names = set(one) | set(other)
+    differ = sorted(n for n in names if one.get(n) != other.get(n))
+    return f"{len(names) - len(differ)} of {len(names)} identical" + (f"; differ: {', '.join(differ[:20])}"
+                                                                       if differ else "")
 
 
 def revision(checkout: Path) -> str:
@@ -99,7 +107,6 @@ def main(argv: list[str] | None = None) -> int:
         load_after = os.getloadavg()
         last = args.rounds - 1
         before, after = results(work / f"out-base-{last}"), results(work / f"out-this-{last}")
-        differ = sorted(n for n in set(before) | set(after) if before.get(n) != after.get(n))
 
         def median(values: list[dict], key: str) -> float:
             return statistics.median(v[key] for v in values)
@@ -131,15 +138,11 @@ def main(argv: list[str] | None = None) -> int:
         print("|---|---|---|---|")
         for name, base, this, fmt in rows:
             print(f"| {name} | {fmt.format(base)} | {fmt.format(this)} | {this / base:.2f}× |")
-        print(f"\nResults (execution_time aside): {len(after) - len(differ)} of {len(after)} identical"
-              + (f"; differ: {', '.join(differ[:20])}" if differ else "") + ".")
+        print(f"\nResults (execution_time aside): {sameness(before, after)}.")
         for failure in FAILURES:
             print(f"The grader failed on a submission: {failure}")
         if args.dask:
-            on_dask = results(work / f"dask-this-{last}")
-            apart = sorted(n for n in set(after) | set(on_dask) if after.get(n) != on_dask.get(n))
-            print(f"Dask against `grade-batch`, this checkout: {len(on_dask) - len(apart)} of {len(after)} "
-                  "results identical" + (f"; differ: {', '.join(apart[:20])}" if apart else "") + ".")
+            print(f"Dask against `grade-batch`, this checkout: {sameness(after, results(work / f'dask-this-{last}'))}.")
         return 0
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(baseline)], cwd=ROOT, capture_output=True)

@@ -1,5 +1,5 @@
-"""A check's parametrised cases run in one pytest item (``autograder/grading/cases.py``, issue 26):
-every result is the one that one item per case gives, on the bench's mixed class (the examples,
+"""The checks of a module run in one pytest item (``autograder/grading/cases.py``, issue 26): every
+result is the one that one item per check gives, on the bench's mixed class (the examples,
 every engine mutant, the correct alternatives, the learners' engines, the nn/train variants,
 notebooks) and on every hostile fixture."""
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from autograder.grading import cases
-from autograder.grading.grade import CHECKS_DIR
+from autograder.grading.grade import checks_arguments
 from autograder.rubric import load_rubric
 from tests.test_hostile import FIXTURES, build
 
@@ -47,10 +47,7 @@ def collected_checks() -> list[pytest.Item]:
         def pytest_collection_finish(self, session):
             Collect.items = list(session.items)
 
-    rubric = load_rubric()
-    modules = [str(CHECKS_DIR / f"{check}.py") for part in rubric.parts.values() for check in part.checks]
-    pytest.main(["-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR), "-p", "no:terminal",
-                 "--collect-only", *modules], plugins=[Collect()])
+    pytest.main([*checks_arguments(load_rubric()), "--collect-only"], plugins=[Collect()])
     return Collect.items
 
 

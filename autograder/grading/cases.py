@@ -13,8 +13,8 @@ markers, and its own ``CheckResult``.
 Only runs that lose nothing are grouped: plain functions of one module whose
 function-scoped fixtures are plain functions (no teardown, no ``request``) of wider-scoped
 ones, and whose wider-scoped fixtures the leader set up.  Anything else keeps an item
-of its own.  ``grouped=False`` in ``grade_each``
-grades one item per case; ``tests/test_case_runs.py`` requires identical results.
+of its own.  ``grouped=False`` in ``grade_each`` grades one item per check;
+``tests/test_case_runs.py`` requires identical results.
 """
 
 from __future__ import annotations
@@ -62,11 +62,11 @@ def run_all(leader: pytest.Function, cases: list[pytest.Item], record: Record,
 def arguments(leader: pytest.Function, case: pytest.Function) -> dict[str, object]:
     """The arguments ``case`` is called with: the leader's shared fixtures, ``case``'s parameters,
     and its function-scoped fixtures computed for it (in the order pytest would set them up)."""
-    values = dict(leader.funcargs)
-    values.update(_params(case))
+    params = _params(case)
+    values = {**leader.funcargs, **params}
     for name in case.fixturenames:
         definition = _definition(case, name)
-        if name not in _params(case) and definition is not None and definition.scope == "function":
+        if name not in params and definition is not None and definition.scope == "function":
             values[name] = definition.func(**{arg: values[arg] for arg in definition.argnames})
     return {name: values[name] for name in case._fixtureinfo.argnames}
 

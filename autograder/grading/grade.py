@@ -169,12 +169,7 @@ def grade_each(paths: Iterable[str | os.PathLike | Submission], done: Done, *, r
 
     ``grouped=False``: one pytest item per check (``cases.py``): the same results, slower."""
     rubric = rubric or load_rubric()
-    modules = [str(CHECKS_DIR / f"{check}.py") for part in rubric.parts.values() for check in part.checks]
-    missing = [m for m in modules if not Path(m).is_file()]
-    if missing:
-        raise FileNotFoundError(f"the rubric names check modules that do not exist: {missing}")
-    args = ["-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR), "-p", "no:terminal",
-            "-p", "no:logging", "-p", "no:unraisableexception", *modules]
+    args = checks_arguments(rubric)
     loop = GradingLoop(paths, done, rubric, secret or grader_secret(), grouped)
     # Installed pytest plugins (anyio, ...) have nothing to do here and cost startup time.
     previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
@@ -188,6 +183,16 @@ def grade_each(paths: Iterable[str | os.PathLike | Submission], done: Done, *, r
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise RuntimeError(f"the hidden checks could not run (pytest exit status {code})")
+
+
+def checks_arguments(rubric: Rubric) -> list[str]:
+    """pytest's command line for the hidden checks ``rubric`` names, with their own configuration."""
+    modules = [str(CHECKS_DIR / f"{check}.py") for part in rubric.parts.values() for check in part.checks]
+    missing = [m for m in modules if not Path(m).is_file()]
+    if missing:
+        raise FileNotFoundError(f"the rubric names check modules that do not exist: {missing}")
+    return ["-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR), "-p", "no:terminal",
+            "-p", "no:logging", "-p", "no:unraisableexception", *modules]
 
 
 def _in_notebook(check: CheckResult, submission: Submission) -> CheckResult:
