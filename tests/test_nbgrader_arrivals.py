@@ -8,6 +8,7 @@ failed batch would.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +94,30 @@ def test_the_kits_commands_read_notebooks_without_jsonschemas_iri_parsers():
     plain = subprocess.run([sys.executable, "-c", "import jsonschema._format as f; print('iri' in "
                             "f.draft7_format_checker.checkers)"], capture_output=True, text=True, timeout=120)
     assert plain.stdout.strip() in ("True", "False"), plain.stderr  # installed or not, plain imports are untouched
+
+
+def test_nbgraders_gradebooks_share_one_engine_per_database_during_a_run(tmp_path, monkeypatch):
+    """nbgrader opens a Gradebook (a new SQLAlchemy engine) nine times per notebook; during a run they share
+    one per database, and one Gradebook closing (which empties the engine's pool) breaks no other."""
+    import nbgrader.api
+    from nbgrader.api import Gradebook
+
+    from autograder.course.autograde import one_engine_per_database
+
+    url, other = f"sqlite:///{tmp_path / 'gradebook.db'}", f"sqlite:///{tmp_path / 'other.db'}"
+    monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))  # alembic
+    original = nbgrader.api.create_engine
+    with one_engine_per_database():
+        with Gradebook(url) as outer:
+            with Gradebook(url) as inner:
+                assert inner.engine is outer.engine, "a second engine for the same database"
+                inner.add_student("ada")
+            outer.add_student("grace")  # after the inner one closed and disposed of the shared pool
+            with Gradebook(other) as elsewhere:
+                assert elsewhere.engine is not outer.engine
+        with Gradebook(url) as again:
+            assert sorted(s.id for s in again.students) == ["ada", "grace"]
+    assert nbgrader.api.create_engine is original, "nbgrader's own create_engine restored after the run"
+    with Gradebook(url) as after, Gradebook(url) as second:
+        assert after.engine is not second.engine  # nbgrader as it is outside the command
+        assert sorted(s.id for s in after.students) == ["ada", "grace"]
