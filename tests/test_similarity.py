@@ -166,6 +166,18 @@ def test_another_run_finds_the_same_pairs_in_the_same_places(course):
 
 
 @pytest.mark.slow
+def test_the_batch_computes_the_section_while_grading_and_gets_the_commands(course):
+    """grade-batch computes the section in a child forked before its graders (batch/meanwhile.py); the
+    command computes it in its own process: the same section (but that the report links each student's
+    name to their feedback)."""
+    def section(page: Path) -> str:
+        text = page.read_text().split('<h2 id="similarity">', 1)[1].split("<script>", 1)[0]  # code is escaped
+        return re.sub(r'<a href="(?!#)[^"]*">(.*?)</a>', r"\1", text)
+
+    assert section(course / "grades" / "class-report.html") == section(course / "similarity.html")
+
+
+@pytest.mark.slow
 def test_no_similarity_leaves_the_section_out(course):
     run_autograder("python -m autograder grade-batch submissions --out grades --no-similarity", course)
     assert 'id="similarity"' not in (course / "grades" / "class-report.html").read_text()

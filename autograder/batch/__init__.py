@@ -30,6 +30,7 @@ from micrograd_feedback.untrusted import shown
 from ..rubric import Rubric, load_rubric
 from ..sandbox.staging import remove_stale
 from .history import changes
+from .meanwhile import Meanwhile
 from .pool import progress, run_pool, warm_up
 from .store import (
     REPORT,
@@ -86,6 +87,11 @@ def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None
     changed = [s.name for s in todo if previous[s.name] is not None and not force]
     failures: dict[str, str] = {}
     interrupted = False
+    compared = None
+    if similar:  # it reads the submissions only: computed while they are graded, by a child forked first
+        from ..similarity import similarity
+
+        compared = Meanwhile(similarity, read, public_code)
     if todo:
         if changed:
             print(f"grading again {len(changed)} submission(s) whose files, rubric or grader changed since they "
@@ -103,12 +109,7 @@ def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None
                                     done=len(submissions) - len(todo))
         except KeyboardInterrupt:
             interrupted = True
-    compared = None
-    if similar:
-        from ..similarity import similarity
-
-        compared = similarity(read, public_code)
-    write_reports(submissions, out, rubric, roster, late, overrides, compared)
+    write_reports(submissions, out, rubric, roster, late, overrides, compared.result() if compared else None)
     if interrupted:
         left = sum(graded_stamp(out / s.name) != stamps[s.name] for s in todo)
         print(f"\ninterrupted: {len(todo) - left} graded in this run, {left} left; the same command resumes "
