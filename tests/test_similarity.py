@@ -70,6 +70,21 @@ def test_the_reference_and_the_skeleton_share_nothing_of_their_own():
     assert found.pairs == ()
 
 
+def test_comparing_stops_at_its_cpu_budget_and_says_how_many_comparisons_were_left(monkeypatch):
+    """The budget counts CPU, not waiting: grade-batch compares at a low priority while its graders run."""
+    import autograder.similarity as similarity
+
+    typed = engine("learners/typed_correct")
+    class_ = documents(ana=typed, ben=renamed(typed, {"out": "result"}),
+                       **{n: engine(p) for n, p in INDEPENDENT.items()})
+    with monkeypatch.context() as waiting:  # ten minutes of waiting between two looks at the clock
+        waiting.setattr(similarity.time, "monotonic", (600.0 * n for n in range(10**6)).__next__)
+        assert compare(class_, public_documents(None)).unfinished == 0
+    monkeypatch.setattr(similarity.time, "process_time", (200.0 * n for n in range(10**6)).__next__)
+    stopped = compare(class_, public_documents(None))  # 200 s of CPU from one look to the next
+    assert stopped.unfinished > 0 and not stopped.pairs
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("similarity")

@@ -20,6 +20,9 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 PR_SET_PDEATHSIG = 1
+# The graders come first: the child takes the CPU they leave (while they wait on their sandboxes), then the
+# rest once they are done. Alternating batches of 120 on 2 cores: no slower than at 0 or 5, locally or on Dask.
+NICENESS = 15
 
 
 class Meanwhile(Generic[T]):
@@ -43,6 +46,7 @@ class Meanwhile(Generic[T]):
             try:
                 os.close(read)
                 _die_with_parent()
+                os.nice(NICENESS)
                 data = pickle.dumps(function(*args))
                 with os.fdopen(write, "wb") as pipe:
                     pipe.write(data)
