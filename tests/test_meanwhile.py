@@ -4,6 +4,7 @@ the same answer computed here when the child has none."""
 from __future__ import annotations
 
 import os
+import threading
 
 from autograder.batch.meanwhile import Meanwhile
 
@@ -41,3 +42,17 @@ def test_a_child_reaped_by_someone_else_still_gives_its_answer():
     os.waitpid(later.pid, 0)  # the pool got there first
     pid, value = later.result()
     assert value == "answer" and pid != os.getpid()
+
+
+def test_with_another_thread_running_it_is_computed_here_not_in_a_forked_copy():
+    """A forked copy of another thread's locks could hang the child, and the batch waiting for it."""
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        later = Meanwhile(child_pid_and, "answer")
+        assert later.pid == -1, "no child forked"
+        assert later.result() == (os.getpid(), "answer")
+    finally:
+        stop.set()
+        other.join()

@@ -5,8 +5,8 @@ and took a quarter of a 120-submission batch's time after the last one was grade
 ``Meanwhile`` forks a child that computes it while the graders run.  ``result()`` takes the child's
 answer (pickled back through a pipe; the child writes it only once complete) or, if the child could
 not give one (it died, was interrupted, raised), computes it here as before: the report is the same
-either way.  Fork it while this process has no other thread (before the warm-up and any Dask
-client): a forked copy of another thread's locks could hang the child.
+either way.  It forks only while this process has no other thread (a forked copy of another thread's
+locks could hang the child, and the batch waiting for it); otherwise ``result()`` computes it here.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -31,6 +32,8 @@ class Meanwhile(Generic[T]):
     def __init__(self, function: Callable[..., T], *args: object) -> None:
         self.function, self.args = function, args
         self.pid, self._answer = -1, -1
+        if threading.active_count() > 1:
+            return  # e.g. a Dask client already running in this process: computed here, at the end
         try:
             read, write = os.pipe()
         except OSError:
