@@ -8,7 +8,6 @@ failed batch would.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 
 from autograder.batch.store import ERROR, RESULT, STAMP
 from autograder.course.autograde import Arrivals
+from tests.docs_blocks import kit_env
 
 NEW = {"submission": "this run's files", "rubric": "r", "grader": "g"}
 OLD = {"submission": "an earlier run's files", "rubric": "r", "grader": "g"}
@@ -105,7 +105,7 @@ def test_nbgraders_gradebooks_share_one_engine_per_database_during_a_run(tmp_pat
     from autograder.course.autograde import one_engine_per_database
 
     url, other = f"sqlite:///{tmp_path / 'gradebook.db'}", f"sqlite:///{tmp_path / 'other.db'}"
-    monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))  # alembic
+    monkeypatch.setenv("PATH", kit_env()["PATH"])  # nbgrader runs alembic to make a new gradebook
     original = nbgrader.api.create_engine
     with one_engine_per_database():
         with Gradebook(url) as outer:

@@ -243,14 +243,14 @@ def one_engine_per_database() -> Iterator[None]:
     URL instead.  The queries and the database are the same; ``Gradebook.close()`` still empties the
     engine's pool (``dispose``), so nothing holds the file between two of them."""
     import nbgrader.api
-    from sqlalchemy import create_engine
+    from sqlalchemy import Engine, create_engine
 
-    engines: dict[tuple, object] = {}
+    engines: dict[tuple, Engine] = {}
 
-    def shared(url: object, **options: object) -> object:
+    def shared(url: str, **options: object) -> Engine:
         key = (str(url), tuple(sorted(options.items())))
         if key not in engines:
-            engines[key] = create_engine(url, **options)  # type: ignore[call-overload]
+            engines[key] = create_engine(url, **options)
         return engines[key]
 
     opened = nbgrader.api.create_engine
@@ -260,7 +260,7 @@ def one_engine_per_database() -> Iterator[None]:
     finally:
         nbgrader.api.create_engine = opened
         for engine in engines.values():
-            engine.dispose()  # type: ignore[attr-defined]
+            engine.dispose()
 
 
 def tampering(folder: Path) -> str:
