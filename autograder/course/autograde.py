@@ -243,7 +243,8 @@ def one_engine_per_database() -> Iterator[None]:
     URL instead.  The queries and the database are the same; ``Gradebook.close()`` still empties the
     engine's pool (``dispose``), so nothing holds the file between two of them."""
     import nbgrader.api
-    from sqlalchemy import Engine, create_engine
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import Engine  # where SQLAlchemy 1.4 has it too
 
     engines: dict[tuple, Engine] = {}
 
