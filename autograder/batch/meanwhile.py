@@ -6,7 +6,9 @@ and took a quarter of a 120-submission batch's time after the last one was grade
 answer (pickled back through a pipe; the child writes it only once complete) or, if the child could
 not give one (it died, was interrupted, raised), computes it here as before: the report is the same
 either way.  It forks only while this process has no other thread (a forked copy of another thread's
-locks could hang the child, and the batch waiting for it); otherwise ``result()`` computes it here.
+locks could hang the child, and the batch waiting for it); otherwise ``result()`` computes it here.  A
+child that still has not answered ``patience`` seconds after ``result()`` was called is killed and the
+answer computed here: whatever the child does, the batch ends.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import select
+import signal
 import threading
+import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -59,18 +64,33 @@ class Meanwhile(Generic[T]):
         os.close(write)
         self.pid, self._answer = pid, read
 
-    def result(self) -> T:
-        """The child's answer, or ``function(*args)`` computed here when it has none."""
+    def result(self, patience: float | None = None) -> T:
+        """The child's answer, or ``function(*args)`` computed here when it has none within ``patience`` s."""
         if self.pid > 0:
-            pid, self.pid, data = self.pid, -1, b""
-            with contextlib.suppress(OSError):
-                with os.fdopen(self._answer, "rb") as pipe:
-                    data = pipe.read()  # to its end: the child wrote its whole answer, or nothing, or died
+            pid, self.pid = self.pid, -1
+            data = _read_to_end(self._answer, None if patience is None else time.monotonic() + patience)
+            if data is None:  # out of patience: the child is stuck, or starved
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):  # a pool's waitpid(-1) may have reaped it already
                 os.waitpid(pid, 0)
             with contextlib.suppress(Exception):  # nothing, or cut short: not a complete pickle
-                return pickle.loads(data)
+                return pickle.loads(data or b"")
         return self.function(*self.args)
+
+
+def _read_to_end(fd: int, deadline: float | None) -> bytes | None:
+    """All the pipe holds once its writer is gone (the child wrote its whole answer, or nothing, or died),
+    or None at the deadline."""
+    chunks = []
+    with contextlib.suppress(OSError), os.fdopen(fd, "rb", buffering=0) as pipe:
+        while True:
+            if deadline is not None and not select.select([pipe], [], [], max(0.0, deadline - time.monotonic()))[0]:
+                return None
+            if not (chunk := pipe.read(1 << 16)):
+                break
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _die_with_parent() -> None:
