@@ -37,7 +37,7 @@ Path(sys.argv[3]).write_text(json.dumps(results))
 """
 # Hostile fixtures whose results depend on timing, so two runs of one way can differ too; test_hostile.py
 # holds each to an honest score.
-RACING = {
+TIMING_DEPENDENT = {
     # its forged answers race the real ones (a timer every 50 ms)
     "after_the_answer",
     # its exp() creates files until the file system refuses: on a loaded machine a case can run out the
@@ -107,7 +107,7 @@ def test_every_result_is_the_same_with_one_item_per_case(tmp_path):
 
     marker = uuid.uuid4().hex[:12]
     # Hostile ones first: the few that wait out deadlines (~20 s each) are spread over both halves.
-    folders = [build(tmp_path / "hostile" / name, name, marker) for name in FIXTURES if name not in RACING]
+    folders = [build(tmp_path / "hostile" / name, name, marker) for name in FIXTURES if name not in TIMING_DEPENDENT]
     folders += [path for _, path in class_bases(tmp_path / "class")]
     env = dict(os.environ, MICROGRAD_GRADER_SECRET=SECRET)
     graders = {}

@@ -68,10 +68,10 @@ def a_child_reaped_by_someone_else_still_gives_its_answer() -> None:
 
 
 def a_child_that_never_answers_is_killed_and_the_answer_computed_here() -> None:
-    later = Meanwhile(hangs_in_a_child, os.getpid())
+    later = Meanwhile(hangs_in_a_child, os.getpid(), patience=0.5)
     child = later.pid
     assert child > 0, "a child was forked"
-    assert later.result(patience=0.5) == "computed here"
+    assert later.result() == "computed here"
     try:
         os.kill(child, 0)
     except ProcessLookupError:

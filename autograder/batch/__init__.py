@@ -87,13 +87,12 @@ def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None
     changed = [s.name for s in todo if previous[s.name] is not None and not force]
     failures: dict[str, str] = {}
     interrupted = False
-    compared, patience = None, 0.0
+    compared = None
     if similar:  # it reads the submissions only: computed while they are graded, by a child forked first
         from ..similarity import BUDGET_SECONDS, similarity
 
-        compared = Meanwhile(similarity, read, public_code)
         # The child stops comparing after BUDGET_SECONDS of CPU, and has a core of its own once the graders are done.
-        patience = 2 * BUDGET_SECONDS
+        compared = Meanwhile(similarity, read, public_code, patience=2 * BUDGET_SECONDS)
     if todo:
         if changed:
             print(f"grading again {len(changed)} submission(s) whose files, rubric or grader changed since they "
@@ -111,7 +110,7 @@ def grade_batch(dir: str | os.PathLike, out: str | os.PathLike, jobs: int | None
                                     done=len(submissions) - len(todo))
         except KeyboardInterrupt:
             interrupted = True
-    write_reports(submissions, out, rubric, roster, late, overrides, compared.result(patience) if compared else None)
+    write_reports(submissions, out, rubric, roster, late, overrides, compared.result() if compared else None)
     if interrupted:
         left = sum(graded_stamp(out / s.name) != stamps[s.name] for s in todo)
         print(f"\ninterrupted: {len(todo) - left} graded in this run, {left} left; the same command resumes "

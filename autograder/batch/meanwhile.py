@@ -32,10 +32,11 @@ NICENESS = 15
 
 
 class Meanwhile(Generic[T]):
-    """``function(*args)``, computed in a forked child from now on; ``result()`` waits for it."""
+    """``function(*args)``, computed in a forked child from now on; ``result()`` waits for it, at most
+    ``patience`` seconds (None: as long as the child lives)."""
 
-    def __init__(self, function: Callable[..., T], *args: object) -> None:
-        self.function, self.args = function, args
+    def __init__(self, function: Callable[..., T], *args: object, patience: float | None = None) -> None:
+        self.function, self.args, self.patience = function, args, patience
         self.pid, self._answer = -1, -1
         if threading.active_count() > 1:
             return  # e.g. a Dask client already running in this process: computed here, at the end
@@ -64,11 +65,11 @@ class Meanwhile(Generic[T]):
         os.close(write)
         self.pid, self._answer = pid, read
 
-    def result(self, patience: float | None = None) -> T:
+    def result(self) -> T:
         """The child's answer, or ``function(*args)`` computed here when it has none within ``patience`` s."""
         if self.pid > 0:
             pid, self.pid = self.pid, -1
-            data = _read_to_end(self._answer, None if patience is None else time.monotonic() + patience)
+            data = _read_to_end(self._answer, None if self.patience is None else time.monotonic() + self.patience)
             if data is None:  # out of patience: the child is stuck, or starved
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
